@@ -1,0 +1,25 @@
+# PGXS build for dune_mv.  `make && make install`, then `make installcheck`
+# against a running server (test/run-tests.sh does all of it).
+
+EXTENSION = dune_mv
+MODULE_big = dune_mv
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+# The extension script is assembled from one file per concern in sql/install/.
+DATA_built = sql/dune_mv--1.0.sql
+PGFILEDESC = "dune_mv - Dune and LanceDB materialized views from SQL"
+
+# Every sql/*.sql except the extension script is a pg_regress suite, run in name order.
+REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/dune_mv--%,$(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-clobbered
+SHLIB_LINK = -lcurl -ljson-c
+EXTRA_CLEAN = build results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/dune_mv--1.0.sql: $(sort $(wildcard sql/install/*.sql))
+	cat $^ > $@

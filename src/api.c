@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ * api.c
+ *	  Send one API call and check its reply; shared by Dune and Lance.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "json_util.h"
+
+#include "api.h"
+#include "remote_error.h"
+
+/*
+ * Serialize the body, send the request, raise on any status but 2xx, and
+ * parse a non-empty reply, which must be a JSON object.
+ */
+void
+api_send(ApiCall *call)
+{
+	call->req.body = call->body ? json_text(call->body) : NULL;
+	http_perform(&call->req, &call->resp);
+	if (!http_status_ok(call->resp.status))
+		remote_error_raise(&call->req, &call->resp);
+	call->reply = NULL;
+	if (call->resp.body_len > 0)
+	{
+		call->reply = json_parse_owned(call->resp.body, call->resp.body_len);
+		if (call->reply == NULL)
+			remote_error_bad_response(&call->req, &call->resp, "the body is not a JSON object");
+	}
+}
+
+/* A string field of the reply; a missing required one is a malformed response. */
+const char *
+api_reply_string(ApiCall *call, const char *field, bool required)
+{
+	const char *value = json_string_field(call->reply, field);
+
+	if (value == NULL && required)
+		remote_error_bad_response(&call->req, &call->resp,
+								  psprintf("no string \"%s\" in the reply", field));
+	return value;
+}
+
+/* What the catalog records of the request: method, path and body, never headers. */
+char *
+api_request_json(const ApiCall *call)
+{
+	json_object *obj = json_new_object();
+
+	json_add_string(obj, "method", call->req.method);
+	json_add_string(obj, "path", call->req.path);
+	if (call->body)
+		json_add_child(obj, "body", json_object_get(call->body));
+	return json_text(obj);
+}

@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ * redact.c
+ *	  Keeping API keys out of messages and the server log.
+ *
+ * PostgreSQL itself can write a setting's value to the log: on reload it
+ * logs 'parameter "x" changed to "value"' at LOG, and log_statement logs an
+ * ALTER SYSTEM SET dune_mv.dune_api_key = '...' verbatim.  An emit_log_hook,
+ * installed when the library is preloaded (so in the postmaster and every
+ * backend), masks in every message: the current values of the secret
+ * settings, and the literal assigned to any of them in statement text.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "tcop/tcopprot.h"
+#include "utils/elog.h"
+
+#include "redact.h"
+#include "settings.h"
+
+#define MIN_SECRET_LEN 4
+
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static const char *const secret_settings[] = {
+	"dune_api_key", "lance_api_key", "lance_bearer_token"
+};
+
+/* Overwrite every occurrence of secret in text with asterisks. */
+static void
+mask_value(char *text, const char *secret)
+{
+	size_t		n;
+	char	   *p;
+
+	if (secret == NULL || (n = strlen(secret)) < MIN_SECRET_LEN)
+		return;
+	while ((p = strstr(text, secret)) != NULL)
+		memset(p, '*', n);
+}
+
+/* Mask the quoted literal that follows "<setting> = " or "<setting> TO ". */
+static void
+mask_assignment(char *text, const char *setting)
+{
+	char	   *p = text;
+
+	while ((p = strstr(p, setting)) != NULL)
+	{
+		p += strlen(setting);
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '"' || *p == '=' ||
+			   *p == 'T' || *p == 't' || *p == 'O' || *p == 'o')
+			p++;
+		if (*p == '\'')
+		{
+			for (p++; *p && !(*p == '\'' && p[1] != '\''); p++)
+			{
+				if (*p == '\'')
+					p++;		/* doubled quote inside the literal */
+				else
+					*p = '*';
+			}
+		}
+	}
+}
+
+/* Mask every secret (current values, and literals assigned to them) in text. */
+void
+redact_secrets(char *text)
+{
+	if (text == NULL)
+		return;
+	mask_value(text, dune_mv_dune_api_key);
+	mask_value(text, dune_mv_lance_api_key);
+	mask_value(text, dune_mv_lance_bearer_token);
+	for (size_t i = 0; i < lengthof(secret_settings); i++)
+		mask_assignment(text, secret_settings[i]);
+}
+
+/* True when the statement being run names a secret setting or holds a secret. */
+static bool
+statement_mentions_secret(void)
+{
+	char	   *copy;
+	bool		found;
+
+	if (debug_query_string == NULL)
+		return false;
+	for (size_t i = 0; i < lengthof(secret_settings); i++)
+		if (strstr(debug_query_string, secret_settings[i]) != NULL)
+			return true;
+	copy = pstrdup(debug_query_string);
+	mask_value(copy, dune_mv_dune_api_key);
+	mask_value(copy, dune_mv_lance_api_key);
+	mask_value(copy, dune_mv_lance_bearer_token);
+	found = strcmp(copy, debug_query_string) != 0;
+	pfree(copy);
+	return found;
+}
+
+/*
+ * emit_log_hook: redact every text part of the report, and keep the
+ * statement text (logged as STATEMENT: from debug_query_string, which the
+ * hook cannot edit) out of the log when it names a secret; then chain.
+ */
+static void
+redact_log_hook(ErrorData *edata)
+{
+	if (statement_mentions_secret())
+		edata->hide_stmt = true;
+	redact_secrets(edata->message);
+	redact_secrets(edata->detail);
+	redact_secrets(edata->detail_log);
+	redact_secrets(edata->hint);
+	redact_secrets(edata->context);
+	redact_secrets(edata->internalquery);
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/* Install the log hook; called from _PG_init. */
+void
+redact_init(void)
+{
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = redact_log_hook;
+}

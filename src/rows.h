@@ -1,0 +1,14 @@
+/*-------------------------------------------------------------------------
+ * rows.h
+ *	  Building the composite rows the SQL functions return.
+ *-------------------------------------------------------------------------
+ */
+#ifndef DUNE_MV_ROWS_H
+#define DUNE_MV_ROWS_H
+
+#include "fmgr.h"
+
+extern Datum rows_form(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+extern Datum rows_text_or_null(const char *s, bool *isnull);
+
+#endif

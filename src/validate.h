@@ -1,0 +1,21 @@
+/*-------------------------------------------------------------------------
+ * validate.h
+ *	  Input checks made before any network call (SQLSTATE 22023).
+ *-------------------------------------------------------------------------
+ */
+#ifndef DUNE_MV_VALIDATE_H
+#define DUNE_MV_VALIDATE_H
+
+#include "datatype/timestamp.h"
+
+extern void validate_required(bool isnull, const char *argname);
+extern void validate_dune_name(const char *name);
+extern void validate_dune_view_ref(const char *name);
+extern void validate_dune_id(const char *id, const char *what);
+extern void validate_query_id(int64 query_id);
+extern void validate_performance(const char *performance);
+extern void validate_cron(const char *cron);
+extern void validate_expires_at(TimestampTz expires_at, bool have_cron);
+extern char *format_rfc3339(TimestampTz ts);
+
+#endif
