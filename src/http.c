@@ -299,12 +299,14 @@ classify(CURLcode rc)
 		return ATTEMPT_INTERRUPTED;
 	if (rc == CURLE_WRITE_ERROR && xfer.overflow)
 		return ATTEMPT_OVERSIZED;
-	curl_easy_getinfo(easy_handle, CURLINFO_REQUEST_SIZE, &sent);
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-		rc == CURLE_COULDNT_RESOLVE_PROXY || sent == 0)
+		rc == CURLE_COULDNT_RESOLVE_PROXY)
 		return ATTEMPT_UNSENT;
 	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return ATTEMPT_TIMEOUT;
+	{
+		curl_easy_getinfo(easy_handle, CURLINFO_REQUEST_SIZE, &sent);
+		return sent == 0 ? ATTEMPT_UNSENT : ATTEMPT_TIMEOUT;
+	}
 	return ATTEMPT_BROKEN;
 }
 
@@ -453,6 +455,11 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no base URL is configured for the %s API", req->service),
 				 errhint("A superuser sets it, e.g. ALTER SYSTEM SET dune_mv.lance_url = 'https://...'.")));
+	if (pg_strncasecmp(req->base_url, "http://", 7) != 0 &&
+		pg_strncasecmp(req->base_url, "https://", 8) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the %s API base URL must start with http:// or https://", req->service)));
 	ensure_handles();
 	url = psprintf("%s%s", req->base_url, req->path);
 	if (url[strlen(req->base_url) - 1] == '/' && req->path[0] == '/')
