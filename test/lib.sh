@@ -24,7 +24,7 @@ ensure_packages() {
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 	fi
-	PGBIN=$(pg_config --bindir)
+	export PGBIN=$(pg_config --bindir)
 }
 
 # Build and install the extension (make install needs root for the server's directories).
@@ -46,7 +46,7 @@ free_port() {
 
 # Create the scratch directory and the credentials the stand-ins expect.
 init_work() {
-	WORK=$(mktemp -d /tmp/dune_mv.XXXXXX)
+	export WORK=$(mktemp -d /tmp/dune_mv.XXXXXX)
 	chmod 755 "$WORK"
 	[ "$(id -u)" = 0 ] && chown postgres "$WORK"
 	export DUNE_MV_DUNE_KEY="dk_$(python3 -c 'import secrets; print(secrets.token_hex(12))')"
@@ -87,7 +87,7 @@ start_stand_ins() {
 # Create and start a scratch cluster in $WORK/$1 (default "data"); extra
 # postgresql.conf lines come on stdin.  Sets PGHOST, PGPORT, PGUSER, DUNE_MV_LOG.
 start_cluster() {
-	local dir="$WORK/${1:-data}" preload="${2:-dune_mv}"
+	local dir="$WORK/${1:-data}" preload="${2-dune_mv}"
 	export PGHOST="$WORK" PGUSER=postgres PGPORT=$(free_port)
 	export DUNE_MV_LOG="$dir.log"
 	as_pg "$PGBIN/initdb" -D "$dir" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -105,7 +105,10 @@ start_cluster() {
 		echo "dune_mv.lance_database = '$DUNE_MV_LANCE_DB'"
 		cat
 	} | as_pg tee -a "$dir/postgresql.conf" >/dev/null
-	as_pg "$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 60 start >/dev/null
+	# The keys stay out of the server's environment: at debug levels the
+	# postmaster logs its environment before any library is loaded.
+	as_pg env -u DUNE_MV_DUNE_KEY -u DUNE_MV_LANCE_KEY -u DUNE_MV_LANCE_TOKEN \
+		"$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 60 start >/dev/null
 	echo "$dir" >>"$WORK/clusters"
 }
 
