@@ -4,7 +4,7 @@
 # Source it from bash; it sets ROOT, WORK, PGBIN and the DUNE_MV_* variables.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libcurl4-openssl-dev libjson-c-dev python3 make gcc"
+PACKAGES="postgresql-15 postgresql-server-dev-15 postgresql-15-cron libcurl4-openssl-dev libjson-c-dev python3 make gcc curl"
 
 log() { printf '== %s\n' "$*" >&2; }
 
