@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "dune_api.h"
+#include "guard.h"
 #include "rows.h"
 #include "validate.h"
 
@@ -112,6 +113,8 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 /*
  * dune_mv_refresh(name, performance)
  *	  POST /v1/materialized-views/{name}/refresh, body {performance?}.
+ *	  While another session refreshes the same view, the call is skipped
+ *	  (guard.c) and returns a row with a NULL execution_id.
  */
 Datum
 dune_mv_refresh(PG_FUNCTION_ARGS)
@@ -131,6 +134,11 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 	validate_performance(performance);
 
 	target = dune_resolve_view(name);
+	if (!guard_try_enter("dune", target))
+	{
+		guard_record_skip("dune", "refresh", target);
+		return two_text_row(fcinfo, NULL, target);
+	}
 	body = json_new_object();
 	if (performance)
 		json_add_string(body, "performance", performance);
