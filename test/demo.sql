@@ -1,0 +1,20 @@
+-- dune_mv demo: drive materialized views from SQL and keep a record of it.
+\pset footer off
+CREATE EXTENSION dune_mv;
+
+-- Create (or replace) a Dune materialized view from saved query 4242, refreshed every Monday 03:00 UTC.
+SELECT * FROM dune_mv_upsert('result_daily_volume', 4242, cron => '0 3 * * 1', performance => 'medium');
+
+-- Refresh it now, by the bare name (the fully qualified name recorded at upsert is used).
+SELECT * FROM dune_mv_refresh('result_daily_volume');
+
+-- Bad input never reaches the network.
+\set ON_ERROR_STOP 0
+SELECT * FROM dune_mv_upsert('result_too_often', 4242, cron => '*/5 * * * *');
+\set ON_ERROR_STOP 1
+
+-- Everything that was done, as data (no key anywhere).
+SELECT id, role, provider, operation, target, http_status, execution_id, request->'body' AS body_sent
+FROM dune_mv.calls ORDER BY id;
+SELECT provider, name, full_name, query_id, cron_expression, performance, last_execution_id
+FROM dune_mv.views;
