@@ -108,8 +108,28 @@ start_cluster() {
 	# The keys stay out of the server's environment: at debug levels the
 	# postmaster logs its environment before any library is loaded.
 	as_pg env -u DUNE_MV_DUNE_KEY -u DUNE_MV_LANCE_KEY -u DUNE_MV_LANCE_TOKEN \
-		"$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 60 start >/dev/null
+		"$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 300 $(valgrind_wrapper) start >/dev/null || {
+		log "the scratch cluster in $dir did not start:"
+		tail -n 20 "$DUNE_MV_LOG" "$WORK"/valgrind/*.log 2>/dev/null >&2
+		exit 1
+	}
 	echo "$dir" >>"$WORK/clusters"
+}
+
+# With VALGRIND=1, the pg_ctl option that runs the server under memcheck:
+# one log per process in $WORK/valgrind/, read by test/suites/zz_valgrind.sh.
+valgrind_wrapper() {
+	[ "${VALGRIND:-0}" = 1 ] || return 0
+	mkdir -p "$WORK/valgrind"
+	[ "$(id -u)" = 0 ] && chown postgres "$WORK/valgrind"
+	cat >"$WORK/postgres-valgrind" <<WRAP
+#!/bin/sh
+exec valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \\
+	--suppressions=$ROOT/test/valgrind.supp --num-callers=30 \\
+	--log-file=$WORK/valgrind/%p.log $PGBIN/postgres "\$@"
+WRAP
+	chmod 755 "$WORK/postgres-valgrind"
+	echo "-p $WORK/postgres-valgrind"
 }
 
 # Stop clusters and stand-ins, remove the scratch directory (kept with KEEP_WORK=1).
