@@ -1,28 +1,57 @@
 /*-------------------------------------------------------------------------
  * dune_matviews.c
- *	  SQL functions on Dune materialized views: upsert and refresh.
+ *	  SQL functions on Dune materialized views: upsert, refresh, get, list
+ *	  and delete.
  *
- * Each function validates every argument before any network call, sends one
+ * Each function validates every argument before any network call, sends its
  * request through dune_api.c, and records the call and the view's new state
  * in the catalog (catalog.c) before returning the API's answer as a row.
+ * upsert and refresh also record the execution they started (tracking.c).
+ *
+ * Upsert overwrites the whole view: a field left out is reset.  With
+ * keep_schedule and no cron, upsert first reads the view and sends again the
+ * three fields of its schedule (cron_expression, expires_at, performance),
+ * each unless the caller gave one; a view that does not exist, has no
+ * schedule, or whose schedule has expired keeps none.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "json_util.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
 #include "dune_api.h"
 #include "guard.h"
+#include "remote_error.h"
 #include "rows.h"
+#include "tracking.h"
 #include "validate.h"
+
+#define LIST_PAGE_SIZE	1000	/* views asked for per list page (API max 10000) */
+#define LIST_MAX_PAGES	10000	/* a server that pages longer is broken */
 
 PG_FUNCTION_INFO_V1(dune_mv_upsert);
 PG_FUNCTION_INFO_V1(dune_mv_refresh);
+PG_FUNCTION_INFO_V1(dune_mv_get);
+PG_FUNCTION_INFO_V1(dune_mv_list);
+PG_FUNCTION_INFO_V1(dune_mv_delete);
+
+/* The schedule object of a get reply; all unknown when it is null. */
+typedef struct DuneSchedule
+{
+	const char *cron;
+	const char *performance;
+	TrackedTime next_run;
+	TrackedTime expires_at;
+} DuneSchedule;
 
 /* Text argument n, or NULL when the argument is NULL. */
 static char *
@@ -43,9 +72,208 @@ two_text_row(FunctionCallInfo fcinfo, const char *a, const char *b)
 	return rows_form(fcinfo, values, nulls);
 }
 
+/* A view argument (bare or fully qualified), resolved to the name to send. */
+static char *
+view_arg(FunctionCallInfo fcinfo)
+{
+	char	   *name;
+
+	validate_required(PG_ARGISNULL(0), "name");
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	validate_dune_view_ref(name);
+	return dune_resolve_view(name);
+}
+
+/* Read the schedule of a get reply. */
+static void
+read_schedule(json_object *reply, DuneSchedule *s)
+{
+	json_object *sched;
+
+	memset(s, 0, sizeof(*s));
+	if (!json_object_object_get_ex(reply, "schedule", &sched) ||
+		!json_object_is_type(sched, json_type_object))
+		return;
+	s->cron = json_string_field(sched, "cron_expression");
+	s->performance = json_string_field(sched, "performance");
+	tracking_parse_time(json_string_field(sched, "next_execution_time"), &s->next_run);
+	tracking_parse_time(json_string_field(sched, "expires_at"), &s->expires_at);
+}
+
 /*
- * dune_mv_upsert(name, query_id, cron, expires_at, is_private, performance)
- *	  POST /v1/materialized-views with exactly the given fields.
+ * GET /v1/materialized-views/{name}, recorded.  With missing_ok a 404
+ * returns false (and records nothing).
+ */
+static bool
+fetch_view(ApiCall *call, const char *target, bool missing_ok)
+{
+	static const int not_found[] = {REMOTE_ERRCODE_NOT_FOUND, 0};
+
+	dune_prepare(call, "get", target, "GET", dune_view_path(target, ""),
+				 HTTP_RETRY_IDEMPOTENT);
+	if (!missing_ok)
+		dune_send(call);
+	else if (tracking_send_catching(dune_send, call, not_found) != 0)
+		return false;
+	(void) api_reply_string(call, "id", true);
+	catalog_record_call(call, "ok");
+	return true;
+}
+
+/*
+ * GET one list page at offset, recorded; returns its array and sets *next
+ * to the next offset (0 at the end).  A next_offset that does not move
+ * forward is a malformed reply.
+ */
+static json_object *
+list_page(int64 offset, int64 *next)
+{
+	ApiCall		call;
+	json_object *views;
+
+	dune_prepare(&call, "list", "*", "GET",
+				 psprintf("/v1/materialized-views?limit=%d&offset=" INT64_FORMAT,
+						  LIST_PAGE_SIZE, offset),
+				 HTTP_RETRY_IDEMPOTENT);
+	dune_send(&call);
+	if (!json_object_object_get_ex(call.reply, "materialized_views", &views) ||
+		!json_object_is_type(views, json_type_array))
+		remote_error_bad_response(&call.req, &call.resp,
+								  "no array \"materialized_views\" in the reply");
+	if (!json_int64_field(call.reply, "next_offset", next))
+		*next = 0;
+	if (*next != 0 && *next <= offset)
+		remote_error_bad_response(&call.req, &call.resp,
+								  psprintf("next_offset " INT64_FORMAT " does not move past offset " INT64_FORMAT,
+										   *next, offset));
+	catalog_record_call(&call, "ok");
+	return views;
+}
+
+/*
+ * Call fn(element, arg) for every listed view, page after page, each page in
+ * a memory context of its own; stops early when fn returns true.
+ */
+static void
+for_each_listed_view(bool (*fn) (json_object *view, void *arg), void *arg)
+{
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext page_cxt = AllocSetContextCreate(outer, "dune_mv list page",
+												   ALLOCSET_DEFAULT_SIZES);
+	int64		offset = 0;
+
+	for (int page = 0;; page++)
+	{
+		int64		next;
+		json_object *views;
+		bool		stop = false;
+
+		if (page >= LIST_MAX_PAGES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("Dune API listed more than %d pages of materialized views",
+							LIST_MAX_PAGES)));
+		MemoryContextSwitchTo(page_cxt);
+		views = list_page(offset, &next);
+		for (size_t i = 0; i < json_object_array_length(views) && !stop; i++)
+		{
+			json_object *v = json_object_array_get_idx(views, i);
+
+			if (!json_object_is_type(v, json_type_object))
+				ereport(ERROR,
+						(errcode(REMOTE_ERRCODE_BAD_RESPONSE),
+						 errmsg("Dune API returned a malformed response: a listed view is not an object")));
+			stop = fn(v, arg);
+		}
+		MemoryContextSwitchTo(outer);
+		MemoryContextReset(page_cxt);
+		if (stop || next == 0)
+			break;
+		offset = next;
+	}
+	MemoryContextDelete(page_cxt);
+}
+
+/* What find_listed_view looks for and finds. */
+typedef struct ListedViewSearch
+{
+	const char *name;			/* bare name */
+	MemoryContext cxt;			/* where to copy the result */
+	char	   *full_name;
+} ListedViewSearch;
+
+/* for_each_listed_view callback: stop at the view whose bare name matches. */
+static bool
+match_listed_view(json_object *view, void *arg)
+{
+	ListedViewSearch *search = (ListedViewSearch *) arg;
+	const char *id = json_string_field(view, "sql_id");
+
+	if (id == NULL)
+		id = json_string_field(view, "id");
+	if (id == NULL || strcmp(dune_short_name(id), search->name) != 0)
+		return false;
+	search->full_name = MemoryContextStrdup(search->cxt, id);
+	return true;
+}
+
+/* The full name of the listed view with this bare name, or NULL. */
+static char *
+find_listed_view(const char *name)
+{
+	ListedViewSearch search = {name, CurrentMemoryContext, NULL};
+
+	for_each_listed_view(match_listed_view, &search);
+	return search.full_name;
+}
+
+/*
+ * keep_schedule: read the view (by the full name the catalog knows, else by
+ * searching the list) and fill in its schedule's fields that the caller left
+ * NULL.  Only a live schedule is kept; expires_at without any cron fails.
+ */
+static void
+keep_old_schedule(const char *name, char **cron, bool *has_expires,
+				  TimestampTz *expires_at, char **performance)
+{
+	char	   *target = catalog_view_full_name("dune", name);
+	ApiCall		call;
+	DuneSchedule sched;
+
+	memset(&sched, 0, sizeof(sched));
+	if (target == NULL)
+		target = find_listed_view(name);
+	if (target != NULL && fetch_view(&call, target, true))
+		read_schedule(call.reply, &sched);
+	if (sched.cron && sched.expires_at.known &&
+		sched.expires_at.value <= GetCurrentTimestamp())
+	{
+		ereport(NOTICE,
+				(errmsg("the schedule of \"%s\" ended at %s and is not kept", name,
+						format_rfc3339(sched.expires_at.value))));
+		sched.cron = NULL;
+	}
+	if (sched.cron == NULL)
+	{
+		if (*has_expires)
+			validate_expires_at(*expires_at, false);
+		return;
+	}
+	*cron = pstrdup(sched.cron);
+	if (!*has_expires && sched.expires_at.known)
+	{
+		*has_expires = true;
+		*expires_at = sched.expires_at.value;
+	}
+	if (*performance == NULL && sched.performance)
+		*performance = pstrdup(sched.performance);
+}
+
+/*
+ * dune_mv_upsert(name, query_id, cron, expires_at, is_private, performance,
+ *				  keep_schedule)
+ *	  POST /v1/materialized-views with exactly the given fields (plus the
+ *	  kept schedule, see above).
  */
 Datum
 dune_mv_upsert(PG_FUNCTION_ARGS)
@@ -53,7 +281,10 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	char	   *name;
 	int64		query_id;
 	char	   *cron = text_arg_or_null(fcinfo, 2);
+	bool		has_expires = !PG_ARGISNULL(3);
+	TimestampTz expires_at = has_expires ? PG_GETARG_TIMESTAMPTZ(3) : 0;
 	char	   *performance = text_arg_or_null(fcinfo, 5);
+	bool		keep_schedule = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 	json_object *body;
 	ApiCall		call;
 	ViewRecord	view = {0};
@@ -68,17 +299,19 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	validate_query_id(query_id);
 	if (cron)
 		validate_cron(cron);
-	if (!PG_ARGISNULL(3))
-		validate_expires_at(PG_GETARG_TIMESTAMPTZ(3), cron != NULL);
+	if (has_expires)
+		validate_expires_at(expires_at, cron != NULL || keep_schedule);
 	validate_performance(performance);
+	if (keep_schedule && cron == NULL)
+		keep_old_schedule(name, &cron, &has_expires, &expires_at, &performance);
 
 	body = json_new_object();
 	json_add_string(body, "name", name);
 	json_add_child(body, "query_id", json_object_new_int64(query_id));
 	if (cron)
 		json_add_string(body, "cron_expression", cron);
-	if (!PG_ARGISNULL(3))
-		json_add_string(body, "expires_at", format_rfc3339(PG_GETARG_TIMESTAMPTZ(3)));
+	if (has_expires)
+		json_add_string(body, "expires_at", format_rfc3339(expires_at));
 	if (!PG_ARGISNULL(4))
 		json_add_child(body, "is_private", json_object_new_boolean(PG_GETARG_BOOL(4)));
 	if (performance)
@@ -92,6 +325,7 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	full_name = api_reply_string(&call, "name", true);
 	call.remote_id = execution_id;
 	catalog_record_call(&call, "ok");
+	tracking_record_start("dune", execution_id, full_name, "upsert");
 
 	view.provider = "dune";
 	view.name = name;
@@ -99,8 +333,8 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	view.has_query_id = true;
 	view.query_id = query_id;
 	view.cron_expression = cron;
-	view.has_expires_at = !PG_ARGISNULL(3);
-	view.expires_at = view.has_expires_at ? PG_GETARG_TIMESTAMPTZ(3) : 0;
+	view.has_expires_at = has_expires;
+	view.expires_at = expires_at;
 	view.performance = performance;
 	view.has_is_private = !PG_ARGISNULL(4);
 	view.is_private = view.has_is_private && PG_GETARG_BOOL(4);
@@ -119,7 +353,6 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 Datum
 dune_mv_refresh(PG_FUNCTION_ARGS)
 {
-	char	   *name;
 	char	   *performance = text_arg_or_null(fcinfo, 1);
 	char	   *target;
 	json_object *body;
@@ -128,12 +361,8 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 	const char *execution_id;
 	const char *sql_id;
 
-	validate_required(PG_ARGISNULL(0), "name");
-	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	validate_dune_view_ref(name);
+	target = view_arg(fcinfo);
 	validate_performance(performance);
-
-	target = dune_resolve_view(name);
 	if (!guard_try_enter("dune", target))
 	{
 		guard_record_skip("dune", "refresh", target);
@@ -151,6 +380,7 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 	sql_id = api_reply_string(&call, "sql_id", true);
 	call.remote_id = execution_id;
 	catalog_record_call(&call, "ok");
+	tracking_record_start("dune", execution_id, sql_id, "refresh");
 
 	view.provider = "dune";
 	view.name = dune_short_name(sql_id);
@@ -159,4 +389,143 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 	catalog_save_view(&view, false);
 
 	return two_text_row(fcinfo, execution_id, sql_id);
+}
+
+/* The five columns a listed view and a fetched view share. */
+static void
+view_summary(json_object *v, Datum *values, bool *nulls)
+{
+	int64		n;
+	bool		b;
+
+	values[0] = rows_text_or_null(json_string_field(v, "id"), &nulls[0]);
+	values[1] = rows_text_or_null(json_string_field(v, "sql_id"), &nulls[1]);
+	nulls[2] = !json_int64_field(v, "query_id", &n);
+	values[2] = Int64GetDatum(nulls[2] ? 0 : n);
+	nulls[3] = !json_bool_field(v, "is_private", &b);
+	values[3] = BoolGetDatum(!nulls[3] && b);
+	nulls[4] = !json_int64_field(v, "table_size_bytes", &n);
+	values[4] = Int64GetDatum(nulls[4] ? 0 : n);
+}
+
+/* A text[] of the string elements of a JSON array; NULL when not an array. */
+static Datum
+string_array(json_object *obj, const char *key, bool *isnull)
+{
+	json_object *arr;
+	Datum	   *elems;
+	int			n = 0;
+	size_t		len;
+
+	*isnull = !json_object_object_get_ex(obj, key, &arr) ||
+		!json_object_is_type(arr, json_type_array);
+	if (*isnull)
+		return (Datum) 0;
+	len = json_object_array_length(arr);
+	elems = palloc(sizeof(Datum) * (len + 1));
+	for (size_t i = 0; i < len; i++)
+	{
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(e, json_type_string))
+			elems[n++] = CStringGetTextDatum(json_object_get_string(e));
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * dune_mv_get(name)
+ *	  GET /v1/materialized-views/{name}: one dune_mv.view_info row (schedule
+ *	  columns NULL without a schedule).  The caller's views row takes the
+ *	  definition the API reports; last_execution_id is left alone (the API
+ *	  does not document the order of last_execution_ids).
+ */
+Datum
+dune_mv_get(PG_FUNCTION_ARGS)
+{
+	char	   *target = view_arg(fcinfo);
+	ApiCall		call;
+	DuneSchedule sched;
+	ViewRecord	view = {0};
+	Datum		values[11];
+	bool		nulls[11];
+	const char *full_name;
+	int64		query_id;
+	bool		is_private;
+
+	fetch_view(&call, target, false);
+	read_schedule(call.reply, &sched);
+
+	full_name = json_string_field(call.reply, "sql_id");
+	if (full_name == NULL)
+		full_name = json_string_field(call.reply, "id");
+	view.provider = "dune";
+	view.name = dune_short_name(full_name);
+	view.full_name = full_name;
+	view.has_query_id = json_int64_field(call.reply, "query_id", &query_id);
+	view.query_id = query_id;
+	view.cron_expression = sched.cron;
+	view.has_expires_at = sched.expires_at.known;
+	view.expires_at = sched.expires_at.value;
+	view.performance = sched.performance;
+	view.has_is_private = json_bool_field(call.reply, "is_private", &is_private);
+	view.is_private = view.has_is_private && is_private;
+	catalog_save_view(&view, true);
+
+	memset(nulls, false, sizeof(nulls));
+	view_summary(call.reply, values, nulls);
+	values[5] = string_array(call.reply, "last_execution_ids", &nulls[5]);
+	values[6] = rows_text_or_null(sched.cron, &nulls[6]);
+	values[7] = rows_text_or_null(sched.performance, &nulls[7]);
+	nulls[8] = !sched.next_run.known;
+	values[8] = TimestampTzGetDatum(sched.next_run.value);
+	nulls[9] = !sched.expires_at.known;
+	values[9] = TimestampTzGetDatum(sched.expires_at.value);
+	values[10] = json_jsonb(call.reply);
+	return rows_form(fcinfo, values, nulls);
+}
+
+/* for_each_listed_view callback of dune_mv_list: one row per view. */
+static bool
+put_listed_view(json_object *view, void *arg)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) arg;
+	Datum		values[5];
+	bool		nulls[5];
+
+	view_summary(view, values, nulls);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return false;
+}
+
+/*
+ * dune_mv_list()
+ *	  Every view of the key's account: GET /v1/materialized-views page after
+ *	  page (each page a recorded call) until next_offset is absent or 0.
+ */
+Datum
+dune_mv_list(PG_FUNCTION_ARGS)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	for_each_listed_view(put_listed_view, fcinfo->resultinfo);
+	return (Datum) 0;
+}
+
+/*
+ * dune_mv_delete(name)
+ *	  DELETE /v1/materialized-views/{name}; returns true.  The caller's views
+ *	  row goes (its calls and executions stay until purged).
+ */
+Datum
+dune_mv_delete(PG_FUNCTION_ARGS)
+{
+	char	   *target = view_arg(fcinfo);
+	ApiCall		call;
+
+	dune_prepare(&call, "delete", target, "DELETE", dune_view_path(target, ""),
+				 HTTP_RETRY_IDEMPOTENT);
+	dune_send(&call);
+	catalog_record_call(&call, "ok");
+	tracking_forget_view("dune", target);
+	PG_RETURN_BOOL(true);
 }

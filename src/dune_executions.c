@@ -1,0 +1,322 @@
+/*-------------------------------------------------------------------------
+ * dune_executions.c
+ *	  SQL functions on Dune executions: status, wait and cancel.
+ *
+ * An execution is finished when the API says is_execution_finished, or when
+ * its state is neither QUERY_STATE_PENDING nor QUERY_STATE_EXECUTING (states
+ * the API adds later count as finished and are kept verbatim).  Every status
+ * read is one recorded call ('status') and updates dune_mv.executions
+ * (tracking.c).  Timestamps are RFC 3339 with up to 9 fractional digits,
+ * truncated to microseconds; one that cannot be read is NULL (the raw reply
+ * keeps it).
+ *
+ * dune_mv_wait polls: at once, then after dune_mv.poll_interval_min, doubling
+ * up to dune_mv.poll_interval_max, sleeping on the latch (cancellable at
+ * once).  Each poll's own time limit is dune_mv.timeout, capped to what is
+ * left of the wait (at least POLL_FLOOR_MS).  A poll that still ends in 429
+ * after http.c's retries is not an error: the loop waits its Retry-After (or
+ * the next interval) and polls again while the wait's time allows.  At the
+ * deadline the wait raises 58030 (io_error, as for a request timeout) naming
+ * the last state seen; the execution itself goes on.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "json_util.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog.h"
+#include "dune_api.h"
+#include "remote_error.h"
+#include "rows.h"
+#include "settings.h"
+#include "tracking.h"
+#include "validate.h"
+
+#define POLL_FLOOR_MS	1000
+
+PG_FUNCTION_INFO_V1(dune_mv_status);
+PG_FUNCTION_INFO_V1(dune_mv_wait);
+PG_FUNCTION_INFO_V1(dune_mv_cancel);
+
+static void raise_wait_timeout(const char *id, Interval *timeout, const char *last_state,
+							   long retry_ms) pg_attribute_noreturn();
+
+/* The execution id argument, checked. */
+static char *
+execution_id_arg(FunctionCallInfo fcinfo)
+{
+	char	   *id;
+
+	validate_required(PG_ARGISNULL(0), "execution_id");
+	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	validate_dune_id(id, "execution_id");
+	return id;
+}
+
+/* The text of a JSON number field (as received), or NULL. */
+static const char *
+json_number_text(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+		!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Read a status reply into exec; only "state" is required. */
+static void
+parse_status(ApiCall *call, const char *execution_id, TrackedExecution *exec)
+{
+	json_object *reply;
+	json_object *err;
+	bool		flag = false;
+
+	memset(exec, 0, sizeof(*exec));
+	exec->provider = "dune";
+	exec->remote_id = execution_id;
+	exec->state = api_reply_string(call, "state", true);
+	reply = call->reply;
+	(void) json_bool_field(reply, "is_execution_finished", &flag);
+	exec->is_finished = flag ||
+		(strcmp(exec->state, "QUERY_STATE_PENDING") != 0 &&
+		 strcmp(exec->state, "QUERY_STATE_EXECUTING") != 0);
+	tracking_parse_time(json_string_field(reply, "submitted_at"), &exec->submitted_at);
+	tracking_parse_time(json_string_field(reply, "execution_started_at"), &exec->started_at);
+	tracking_parse_time(json_string_field(reply, "execution_ended_at"), &exec->ended_at);
+	tracking_parse_time(json_string_field(reply, "cancelled_at"), &exec->cancelled_at);
+	exec->cost_credits = json_number_text(reply, "execution_cost_credits");
+	if (json_object_object_get_ex(reply, "error", &err))
+	{
+		if (json_object_is_type(err, json_type_object))
+		{
+			exec->error_type = json_string_field(err, "type");
+			exec->error_message = json_string_field(err, "message");
+		}
+		else if (json_object_is_type(err, json_type_string))
+			exec->error_message = json_object_get_string(err);
+	}
+	exec->reply = reply;
+}
+
+/* Prepare GET /v1/execution/{id}/status. */
+static void
+prepare_status(ApiCall *call, const char *execution_id)
+{
+	dune_prepare(call, "status", execution_id, "GET",
+				 psprintf("/v1/execution/%s/status", http_escape_segment(execution_id)),
+				 HTTP_RETRY_IDEMPOTENT);
+	call->remote_id = execution_id;
+}
+
+/* Read a successful status call, record the call and the execution. */
+static void
+record_status(ApiCall *call, const char *execution_id, TrackedExecution *exec)
+{
+	parse_status(call, execution_id, exec);
+	catalog_record_call(call, "ok");
+	tracking_record_seen(exec);
+}
+
+/* A timestamptz Datum for a tracked time, setting *isnull when unknown. */
+static Datum
+time_datum(const TrackedTime *t, bool *isnull)
+{
+	*isnull = !t->known;
+	return t->known ? TimestampTzGetDatum(t->value) : (Datum) 0;
+}
+
+/* The dune_mv.execution_status row for exec. */
+static Datum
+status_row(FunctionCallInfo fcinfo, const TrackedExecution *exec)
+{
+	Datum		values[11];
+	bool		nulls[11];
+
+	memset(nulls, false, sizeof(nulls));
+	values[0] = CStringGetTextDatum(exec->remote_id);
+	values[1] = rows_text_or_null(exec->state, &nulls[1]);
+	values[2] = BoolGetDatum(exec->is_finished);
+	values[3] = time_datum(&exec->submitted_at, &nulls[3]);
+	values[4] = time_datum(&exec->started_at, &nulls[4]);
+	values[5] = time_datum(&exec->ended_at, &nulls[5]);
+	values[6] = time_datum(&exec->cancelled_at, &nulls[6]);
+	nulls[7] = exec->cost_credits == NULL;
+	values[7] = nulls[7] ? (Datum) 0 :
+		DirectFunctionCall3(numeric_in, CStringGetDatum(exec->cost_credits),
+							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	values[8] = rows_text_or_null(exec->error_type, &nulls[8]);
+	values[9] = rows_text_or_null(exec->error_message, &nulls[9]);
+	nulls[10] = exec->reply == NULL;
+	values[10] = nulls[10] ? (Datum) 0 : json_jsonb(exec->reply);
+	return rows_form(fcinfo, values, nulls);
+}
+
+/*
+ * dune_mv_status(execution_id)
+ *	  GET /v1/execution/{id}/status, recorded; one dune_mv.execution_status row.
+ */
+Datum
+dune_mv_status(PG_FUNCTION_ARGS)
+{
+	char	   *id = execution_id_arg(fcinfo);
+	ApiCall		call;
+	TrackedExecution exec;
+
+	prepare_status(&call, id);
+	dune_send(&call);
+	record_status(&call, id, &exec);
+	return status_row(fcinfo, &exec);
+}
+
+/* Milliseconds from now until deadline (negative once past). */
+static long
+ms_until(TimestampTz deadline)
+{
+	return (long) ((deadline - GetCurrentTimestamp()) / 1000);
+}
+
+/*
+ * Send one poll with dune_mv.timeout capped to the time left (at least
+ * POLL_FLOOR_MS).  Returns 0, or the SQLSTATE of a 429 that outlasted
+ * http.c's retries; any other failure is raised.
+ */
+static int
+send_poll(ApiCall *call, TimestampTz deadline)
+{
+	static const int rate_limited[] = {REMOTE_ERRCODE_RATE_LIMIT, 0};
+	long		budget = Min((long) settings_total_timeout_ms(),
+							 Max(ms_until(deadline), POLL_FLOOR_MS));
+	int			nest = NewGUCNestLevel();
+	int			caught;
+
+	(void) set_config_option("dune_mv.timeout", psprintf("%ld", budget), PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	caught = tracking_send_catching(dune_send, call, rate_limited);
+	AtEOXact_GUC(false, nest);
+	return caught;
+}
+
+/*
+ * Raise the wait's timeout error, naming the last state seen; retry_ms >= 0
+ * when the API asked (429) to wait longer than the time left.
+ */
+static void
+raise_wait_timeout(const char *id, Interval *timeout, const char *last_state,
+				   long retry_ms)
+{
+	char	   *span = DatumGetCString(DirectFunctionCall1(interval_out,
+														   IntervalPGetDatum(timeout)));
+	const char *hint = "The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.";
+
+	if (retry_ms >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("gave up waiting for Dune execution \"%s\": rate limited for %ld ms, beyond the timeout of %s",
+						id, retry_ms, span),
+				 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
+				 errhint("%s", hint)));
+	ereport(ERROR,
+			(errcode(ERRCODE_IO_ERROR),
+			 errmsg("timed out after %s waiting for Dune execution \"%s\"", span, id),
+			 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
+			 errhint("%s", hint)));
+}
+
+/*
+ * dune_mv_wait(execution_id, timeout interval DEFAULT '1 hour')
+ *	  Poll the status until the execution is finished; returns the last
+ *	  status row.  Each poll is recorded as a status call.
+ */
+Datum
+dune_mv_wait(PG_FUNCTION_ARGS)
+{
+	char	   *id = execution_id_arg(fcinfo);
+	Interval   *timeout;
+	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz deadline;
+	long		interval = dune_mv_poll_interval_min;
+	long		max_interval = Max(dune_mv_poll_interval_max, dune_mv_poll_interval_min);
+	char	   *last_state = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext poll_cxt;
+
+	validate_required(PG_ARGISNULL(1), "timeout");
+	timeout = PG_GETARG_INTERVAL_P(1);
+	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(start),
+													   IntervalPGetDatum(timeout)));
+	if (deadline < start)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+
+	poll_cxt = AllocSetContextCreate(outer, "dune_mv_wait poll", ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		ApiCall		call;
+		TrackedExecution exec;
+		long		sleep_ms = interval;
+		long		left;
+		int			caught;
+
+		MemoryContextReset(poll_cxt);
+		MemoryContextSwitchTo(poll_cxt);
+		prepare_status(&call, id);
+		caught = send_poll(&call, deadline);
+		if (caught == 0)
+		{
+			record_status(&call, id, &exec);
+			MemoryContextSwitchTo(outer);
+			if (exec.is_finished)
+				return status_row(fcinfo, &exec);
+			if (last_state)
+				pfree(last_state);
+			last_state = pstrdup(exec.state);
+		}
+		else
+		{
+			MemoryContextSwitchTo(outer);
+			sleep_ms = Max(call.resp.retry_after_ms, interval);
+		}
+
+		left = ms_until(deadline);
+		if (caught != 0 && sleep_ms > left)
+			raise_wait_timeout(id, timeout, last_state, sleep_ms);
+		if (left <= 0)
+			raise_wait_timeout(id, timeout, last_state, -1);
+		http_sleep_ms(Min(sleep_ms, left));
+		interval = Min(interval * 2, max_interval);
+	}
+}
+
+/*
+ * dune_mv_cancel(execution_id)
+ *	  POST /v1/execution/{id}/cancel, recorded; returns the API's "success".
+ *	  Like upsert and refresh it is not resent once it may have arrived: a
+ *	  second cancel would answer false for an execution the first one ended.
+ */
+Datum
+dune_mv_cancel(PG_FUNCTION_ARGS)
+{
+	char	   *id = execution_id_arg(fcinfo);
+	ApiCall		call;
+	bool		success;
+
+	dune_prepare(&call, "cancel", id, "POST",
+				 psprintf("/v1/execution/%s/cancel", http_escape_segment(id)),
+				 HTTP_RETRY_PAID_WRITE);
+	call.remote_id = id;
+	dune_send(&call);
+	if (!json_bool_field(call.reply, "success", &success))
+		remote_error_bad_response(&call.req, &call.resp, "no boolean \"success\" in the reply");
+	catalog_record_call(&call, "ok");
+	PG_RETURN_BOOL(success);
+}
