@@ -11,6 +11,8 @@
  *	  json_util.c		json-c objects owned by memory contexts
  *	  validate.c, cron.c	input checks made before any network call
  *	  catalog.c			writes to the dune_mv.* tables
+ *	  tracking.c		executions and jobs (dune_mv.executions), purge
+ *	  guard.c			the overlap guard of refreshes
  *	  dune_api.c		Dune requests; dune_*.c the SQL functions built on them
  *	  lance_api.c		Lance requests; lance_*.c the SQL functions
  *	  arrow_*.c			Arrow IPC schema encoding and decoding

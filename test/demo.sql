@@ -8,6 +8,11 @@ SELECT * FROM dune_mv_upsert('result_daily_volume', 4242, cron => '0 3 * * 1', p
 -- Refresh it now, by the bare name (the fully qualified name recorded at upsert is used).
 SELECT * FROM dune_mv_refresh('result_daily_volume');
 
+-- Refresh, then wait for the execution to reach a final state (polls with backoff, cancellable).
+SET dune_mv.poll_interval_min = '1s';
+SELECT execution_id, state, is_finished, submitted_at IS NOT NULL AS submitted, ended_at IS NOT NULL AS ended, cost_credits
+FROM dune_mv_wait((dune_mv_refresh('result_daily_volume')).execution_id, '2 minutes');
+
 -- Bad input never reaches the network.
 \set ON_ERROR_STOP 0
 SELECT * FROM dune_mv_upsert('result_too_often', 4242, cron => '*/5 * * * *');
@@ -18,3 +23,5 @@ SELECT id, role, provider, operation, target, http_status, execution_id, request
 FROM dune_mv.calls ORDER BY id;
 SELECT provider, name, full_name, query_id, cron_expression, performance, last_execution_id
 FROM dune_mv.views;
+SELECT remote_id, started_by, state FROM dune_mv.executions ORDER BY id;
+SELECT provider, name, execution_id, state, ended_at IS NOT NULL AS ended FROM dune_mv.status;
