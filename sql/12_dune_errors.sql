@@ -2,10 +2,6 @@
 \! $DUNE_MV_CTL dune reset
 SELECT name FROM dune_mv_upsert('result_errors', 9);
 \set VERBOSITY default
--- Timings inside messages vary from run to run: test.try_n masks the digits before "ms"/"milli"/"attempts".
-CREATE FUNCTION test.try_n(sql text) RETURNS text LANGUAGE sql AS $$
-	SELECT regexp_replace(test.try(sql), '[0-9]+( ms| milli| attempts)', 'N\1', 'g')
-$$;
 
 -- Each class in turn: queue a fault with Dune's error body, then call.
 \! $DUNE_MV_CTL -q dune fault status=400 body='{"error": "Bad Request: performance tier not available"}'

@@ -148,9 +148,6 @@ SELECT * FROM lance_mv_refresh('{creds,v}');
 
 -- Remote failures: the SQLSTATE of the HTTP status, the Lance code and text, the request.
 \set VERBOSITY default
-CREATE FUNCTION test.lance_try_n(sql text) RETURNS text LANGUAGE sql AS $$
-	SELECT regexp_replace(test.try(sql), '[0-9]+( ms| milli| attempts)', 'N\1', 'g')
-$$;
 SELECT count(*) AS calls_before FROM dune_mv.calls WHERE provider = 'lance' \gset
 -- 400 InvalidInput (code 13).
 \! $DUNE_MV_CTL -q lance fault status=400 body='{"code": 13, "error": "invalid source_query", "detail": "source_query: unknown table docs", "instance": "/v1/materialized_view/creds$v/refresh"}'
@@ -203,7 +200,7 @@ SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interva
 -- 429 without Retry-After backs off until dune_mv.timeout is spent, then raises code 21.
 SET dune_mv.timeout = '2s';
 \! $DUNE_MV_CTL -q lance fault status=429 times=10
-SELECT test.lance_try_n($$SELECT lance_mv_refresh('{creds,v}')$$);
+SELECT test.try_n($$SELECT lance_mv_refresh('{creds,v}')$$);
 -- A Retry-After beyond the time left: raised at once.
 \! $DUNE_MV_CTL -q lance reset
 \! $DUNE_MV_CTL -q lance fault status=429 retry_after=30

@@ -10,6 +10,22 @@
 #include "api.h"
 #include "remote_error.h"
 
+/* Fill in the parts of a call that every request has (the body is set by the caller). */
+void
+api_prepare(ApiCall *call, const char *provider, const char *service,
+			const char *operation, const char *target, const char *method,
+			const char *path, HttpRetryPolicy retry)
+{
+	memset(call, 0, sizeof(*call));
+	call->provider = provider;
+	call->operation = operation;
+	call->target = target;
+	call->req.service = service;
+	call->req.method = method;
+	call->req.path = path;
+	call->req.retry = retry;
+}
+
 /*
  * Serialize the body, send the request, raise on any status but 2xx, and
  * parse a non-empty reply, which must be a JSON object.

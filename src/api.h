@@ -28,6 +28,9 @@ typedef struct ApiCall
 	json_object *reply;			/* parsed 2xx reply object, or NULL if empty */
 } ApiCall;
 
+extern void api_prepare(ApiCall *call, const char *provider, const char *service,
+						const char *operation, const char *target, const char *method,
+						const char *path, HttpRetryPolicy retry);
 extern void api_send(ApiCall *call);
 extern const char *api_reply_string(ApiCall *call, const char *field, bool required);
 extern char *api_request_json(const ApiCall *call);

@@ -154,8 +154,8 @@ catalog_exec(CatalogStatement *stmt, Datum *values, const char *nulls)
 }
 
 /* A text Datum, or a null marker when s is NULL. */
-static Datum
-text_or_null(const char *s, char *null)
+Datum
+catalog_text_or_null(const char *s, char *null)
 {
 	*null = s ? ' ' : 'n';
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
@@ -183,7 +183,7 @@ catalog_record_call(const ApiCall *call, const char *outcome)
 	nulls[6] = call->reply ? ' ' : 'n';
 	values[7] = Int32GetDatum((int32) call->resp.status);
 	nulls[7] = sent ? ' ' : 'n';
-	values[8] = text_or_null(call->remote_id, &nulls[8]);
+	values[8] = catalog_text_or_null(call->remote_id, &nulls[8]);
 	values[9] = Int64GetDatum(call->version);
 	nulls[9] = call->has_version ? ' ' : 'n';
 	values[10] = Float8GetDatum(call->resp.duration_ms);
@@ -212,19 +212,19 @@ catalog_save_view(const ViewRecord *view, bool replace_definition)
 	values[3] = CStringGetTextDatum(view->full_name);
 	values[4] = Int64GetDatum(view->query_id);
 	nulls[4] = view->has_query_id ? ' ' : 'n';
-	values[5] = text_or_null(view->cron_expression, &nulls[5]);
+	values[5] = catalog_text_or_null(view->cron_expression, &nulls[5]);
 	values[6] = TimestampTzGetDatum(view->expires_at);
 	nulls[6] = view->has_expires_at ? ' ' : 'n';
-	values[7] = text_or_null(view->performance, &nulls[7]);
+	values[7] = catalog_text_or_null(view->performance, &nulls[7]);
 	values[8] = BoolGetDatum(view->is_private);
 	nulls[8] = view->has_is_private ? ' ' : 'n';
 	values[9] = view->lance_id;
 	nulls[9] = view->lance_id ? ' ' : 'n';
-	values[10] = text_or_null(view->lance_delimiter, &nulls[10]);
-	values[11] = text_or_null(view->kind, &nulls[11]);
+	values[10] = catalog_text_or_null(view->lance_delimiter, &nulls[10]);
+	values[11] = catalog_text_or_null(view->kind, &nulls[11]);
 	values[12] = Int64GetDatum(view->version);
 	nulls[12] = view->has_version ? ' ' : 'n';
-	values[13] = text_or_null(view->last_execution_id, &nulls[13]);
+	values[13] = catalog_text_or_null(view->last_execution_id, &nulls[13]);
 	catalog_exec(replace_definition ? &save_view_definition : &save_view_activity,
 				 values, nulls);
 	catalog_leave(&scope);

@@ -53,6 +53,7 @@ typedef struct CatalogStatement
 extern void catalog_enter(CatalogScope *scope);
 extern void catalog_leave(CatalogScope *scope);
 extern int	catalog_exec(CatalogStatement *stmt, Datum *values, const char *nulls);
+extern Datum catalog_text_or_null(const char *s, char *null);
 extern void catalog_record_call(const ApiCall *call, const char *outcome);
 extern void catalog_save_view(const ViewRecord *view, bool replace_definition);
 extern char *catalog_view_full_name(const char *provider, const char *name);

@@ -20,14 +20,7 @@ void
 dune_prepare(ApiCall *call, const char *operation, const char *target,
 			 const char *method, const char *path, HttpRetryPolicy retry)
 {
-	memset(call, 0, sizeof(*call));
-	call->provider = "dune";
-	call->operation = operation;
-	call->target = target;
-	call->req.service = "Dune";
-	call->req.method = method;
-	call->req.path = path;
-	call->req.retry = retry;
+	api_prepare(call, "dune", "Dune", operation, target, method, path, retry);
 }
 
 /* Send a prepared Dune call with the key header, wiping the header afterwards. */

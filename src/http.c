@@ -431,7 +431,7 @@ raise_transport_error(const HttpRequest *req, AttemptOutcome outcome,
 					 errmsg("connection to the %s API failed: %s", req->service, why),
 					 errdetail("%s %s", req->method, req->path),
 					 req->retry == HTTP_RETRY_IDEMPOTENT ? 0 :
-					 errhint("The request may have reached the server; it was not retried because it may start paid work.")));
+					 errhint("The request may have reached the server; it was not retried because it may have started remote work.")));
 			break;
 	}
 }

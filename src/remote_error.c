@@ -72,7 +72,7 @@ hint_for_status(const HttpRequest *req, long status)
 		case 403:
 			return "The key lacks the scope or ownership this operation needs.";
 		case 429:
-			return "Rate limited: the call gave up after retrying within dune_mv.timeout.";
+			return "The API is rate limiting this key; calls wait out Retry-After and retry only while it fits within dune_mv.timeout.";
 	}
 	return NULL;
 }
@@ -95,7 +95,7 @@ static char *
 api_error_text(const HttpResponse *resp, int *lance_code)
 {
 	json_object *obj = json_parse_owned(resp->body, resp->body_len);
-	static const char *const keys[] = {"error", "message", "detail", "title"};
+	static const char *const keys[] = {"error", "title", "message", "detail"};
 	StringInfoData buf;
 
 	*lance_code = -1;

@@ -117,14 +117,6 @@ static CatalogStatement purge_rows = {
 	2, {NAMEOID, TIMESTAMPTZOID}
 };
 
-/* A text Datum, or a null marker when s is NULL. */
-static Datum
-text_or_null(const char *s, char *null)
-{
-	*null = s ? ' ' : 'n';
-	return s ? CStringGetTextDatum(s) : (Datum) 0;
-}
-
 /* A timestamptz Datum, or a null marker when unknown. */
 static Datum
 time_or_null(const TrackedTime *t, char *null)
@@ -147,7 +139,7 @@ tracking_record_start(const char *provider, const char *remote_id,
 	values[0] = NameGetDatum(&scope.role);
 	values[1] = CStringGetTextDatum(provider);
 	values[2] = CStringGetTextDatum(remote_id);
-	values[3] = text_or_null(view_name, &nulls[3]);
+	values[3] = catalog_text_or_null(view_name, &nulls[3]);
 	values[4] = CStringGetTextDatum(started_by);
 	catalog_exec(&insert_start, values, nulls);
 	catalog_leave(&scope);
@@ -166,16 +158,16 @@ tracking_record_seen(const TrackedExecution *exec)
 	values[0] = NameGetDatum(&scope.role);
 	values[1] = CStringGetTextDatum(exec->provider);
 	values[2] = CStringGetTextDatum(exec->remote_id);
-	values[3] = text_or_null(exec->view_name, &nulls[3]);
-	values[4] = text_or_null(exec->state, &nulls[4]);
+	values[3] = catalog_text_or_null(exec->view_name, &nulls[3]);
+	values[4] = catalog_text_or_null(exec->state, &nulls[4]);
 	values[5] = BoolGetDatum(exec->is_finished);
 	values[6] = time_or_null(&exec->submitted_at, &nulls[6]);
 	values[7] = time_or_null(&exec->started_at, &nulls[7]);
 	values[8] = time_or_null(&exec->ended_at, &nulls[8]);
 	values[9] = time_or_null(&exec->cancelled_at, &nulls[9]);
-	values[10] = text_or_null(exec->cost_credits, &nulls[10]);
-	values[11] = text_or_null(exec->error_type, &nulls[11]);
-	values[12] = text_or_null(exec->error_message, &nulls[12]);
+	values[10] = catalog_text_or_null(exec->cost_credits, &nulls[10]);
+	values[11] = catalog_text_or_null(exec->error_type, &nulls[11]);
+	values[12] = catalog_text_or_null(exec->error_message, &nulls[12]);
 	values[13] = exec->reply ? json_jsonb(exec->reply) : (Datum) 0;
 	nulls[13] = exec->reply ? ' ' : 'n';
 	catalog_exec(&record_seen, values, nulls);
