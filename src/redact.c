@@ -77,25 +77,30 @@ redact_secrets(char *text)
 		mask_assignment(text, secret_settings[i]);
 }
 
-/* True when the statement being run names a secret setting or holds a secret. */
+/* True when secret is set (long enough to matter) and occurs in text. */
+static bool
+contains_value(const char *text, const char *secret)
+{
+	return secret != NULL && strlen(secret) >= MIN_SECRET_LEN && strstr(text, secret) != NULL;
+}
+
+/*
+ * True when the statement being run names a secret setting or holds a
+ * secret's value.  Allocates nothing: it runs while an error is reported.
+ */
 static bool
 statement_mentions_secret(void)
 {
-	char	   *copy;
-	bool		found;
+	const char *stmt = debug_query_string;
 
-	if (debug_query_string == NULL)
+	if (stmt == NULL)
 		return false;
 	for (size_t i = 0; i < lengthof(secret_settings); i++)
-		if (strstr(debug_query_string, secret_settings[i]) != NULL)
+		if (strstr(stmt, secret_settings[i]) != NULL)
 			return true;
-	copy = pstrdup(debug_query_string);
-	mask_value(copy, dune_mv_dune_api_key);
-	mask_value(copy, dune_mv_lance_api_key);
-	mask_value(copy, dune_mv_lance_bearer_token);
-	found = strcmp(copy, debug_query_string) != 0;
-	pfree(copy);
-	return found;
+	return contains_value(stmt, dune_mv_dune_api_key) ||
+		contains_value(stmt, dune_mv_lance_api_key) ||
+		contains_value(stmt, dune_mv_lance_bearer_token);
 }
 
 /*
