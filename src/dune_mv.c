@@ -9,7 +9,7 @@
  *						timeouts, cancellation
  *	  remote_error.c	HTTP failures to SQLSTATEs and messages
  *	  json_util.c		json-c objects owned by memory contexts
- *	  validate.c, cron.c	input checks made before any network call
+ *	  validate.c, cron.c, cron_gaps.c	input checks made before any network call
  *	  catalog.c			writes to the dune_mv.* tables
  *	  tracking.c		executions and jobs (dune_mv.executions), purge
  *	  guard.c			the overlap guard of refreshes

@@ -6,7 +6,8 @@
 # and ends with one line "N passed, N failed".  Exits non-zero on any failure.
 #
 # Environment: KEEP_WORK=1 keeps the scratch directory; SUITES="glob" runs
-# only the matching test/suites/*.sh; REGRESS="a b" runs only those suites.
+# only the matching test/suites/*.sh (several globs, space-separated, or "none");
+# REGRESS="a b" runs only those pg_regress suites.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -42,8 +43,13 @@ if [ "$bad" -gt 0 ] && [ -f "$ROOT/build/regress/regression.diffs" ]; then
 fi
 
 # Other suites: each ends with its own "N passed, N failed" line.
-for suite in "$ROOT"/test/suites/${SUITES:-*}.sh; do
-	[ -x "$suite" ] || continue
+suites=()
+for pattern in ${SUITES:-*}; do
+	for suite in "$ROOT"/test/suites/$pattern.sh; do
+		[ -x "$suite" ] && suites+=("$suite")
+	done
+done
+for suite in "${suites[@]}"; do
 	name=$(basename "$suite" .sh)
 	log "suite $name"
 	"$suite" >"$WORK/$name.out" 2>&1
