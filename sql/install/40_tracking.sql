@@ -9,10 +9,10 @@ CREATE SEQUENCE dune_mv.executions_id_seq;
 CREATE TABLE dune_mv.executions (
 	id			bigint PRIMARY KEY DEFAULT nextval('dune_mv.executions_id_seq'),
 	role		name NOT NULL DEFAULT current_user,
-	provider	text NOT NULL CHECK (provider IN ('dune', 'lance')),
+	provider	text NOT NULL,
 	remote_id	text NOT NULL,	-- Dune execution id or Lance job id
 	view_name	text,			-- the view's full name (views.full_name), when known
-	started_by	text NOT NULL CHECK (started_by IN ('upsert', 'refresh', 'create', 'observed')),
+	started_by	text NOT NULL,
 	state		text,			-- verbatim from the API; NULL until first seen
 	is_finished boolean NOT NULL DEFAULT false,
 	submitted_at timestamptz,
