@@ -44,7 +44,8 @@ fi
 
 # Other suites: each ends with its own "N passed, N failed" line.
 suites=()
-for pattern in ${SUITES:-*}; do
+set -f; patterns=(${SUITES:-*}); set +f
+for pattern in "${patterns[@]}"; do
 	for suite in "$ROOT"/test/suites/$pattern.sh; do
 		[ -x "$suite" ] && suites+=("$suite")
 	done
