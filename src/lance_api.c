@@ -10,6 +10,8 @@
  * then sent as ?delimiter=.  Credentials travel only in headers (x-api-key,
  * Authorization: Bearer, x-lancedb-database), never in a body's "identity";
  * the header strings are wiped after the request and never recorded.
+ * A namespace id may have no name at all: the root namespace, written as the
+ * delimiter alone.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -17,12 +19,15 @@
 #include "json_util.h"
 
 #include "catalog/pg_type.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 
+#include "catalog.h"
 #include "lance_api.h"
 #include "settings.h"
+#include "validate.h"
 
 #define LANCE_ID_MAX_NAMES	64
 #define LANCE_NAME_MAX		256		/* bytes */
@@ -31,8 +36,17 @@
 #define ID_HINT "An id is a text[] of 1 to 64 names, the namespace path then the view's name, " \
 	"e.g. ARRAY['analytics', 'daily_docs']; each name is 1 to 256 bytes, not \".\" or \"..\", " \
 	"without control characters or the delimiter."
+#define NAMESPACE_HINT "A namespace is a text[] of 0 to 64 names, e.g. ARRAY['analytics']; " \
+	"ARRAY[]::text[] is the root namespace."
 #define DELIMITER_HINT "Use a name-free delimiter of 1 to 8 characters among letters, digits and " \
 	"- . _ ~ ! $ & ' ( ) * + , ; = : @ (the default is \"$\"), e.g. delimiter => '.'."
+
+/* The caller's catalog row for a Lance id, whatever delimiter named it. */
+static CatalogStatement lookup_lance_view = {
+	"SELECT name, kind FROM dune_mv.views WHERE role = $1 AND provider = 'lance'"
+	" AND lance_id = $2 ORDER BY updated_at DESC LIMIT 1",
+	2, {NAMEOID, TEXTARRAYOID}
+};
 
 /* True when c may appear unencoded in a URL path segment (RFC 3986 pchar, no %). */
 static bool
@@ -75,32 +89,34 @@ check_delimiter(const char *delimiter)
 				 errhint(DELIMITER_HINT)));
 }
 
-static void bad_name(int n, const char *problem, const char *hint) pg_attribute_noreturn();
+static void bad_name(const char *what, int n, const char *problem,
+					 const char *hint) pg_attribute_noreturn();
 
-/* Raise the error for name n (1-based) of an id. */
+/* Raise the error for name n (1-based) of an id or namespace (what). */
 static void
-bad_name(int n, const char *problem, const char *hint)
+bad_name(const char *what, int n, const char *problem, const char *hint)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid id: name %d %s", n, problem),
+			 errmsg("invalid %s: name %d %s", what, n, problem),
 			 errhint("%s", hint)));
 }
 
 /* One name of an id: non-empty, not . or .., bounded, no control characters or delimiter. */
 static void
-check_name(int n, const char *name, const char *delimiter)
+check_name(const char *what, const char *hint, int n, const char *name, const char *delimiter)
 {
 	if (name[0] == '\0')
-		bad_name(n, "is empty", ID_HINT);
+		bad_name(what, n, "is empty", hint);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		bad_name(n, psprintf("is \"%s\", which cannot name a namespace or view", name), ID_HINT);
+		bad_name(what, n, psprintf("is \"%s\", which cannot name a namespace or view", name),
+				 hint);
 	if (strlen(name) > LANCE_NAME_MAX)
-		bad_name(n, psprintf("is longer than %d bytes", LANCE_NAME_MAX), ID_HINT);
+		bad_name(what, n, psprintf("is longer than %d bytes", LANCE_NAME_MAX), hint);
 	if (has_control_char(name))
-		bad_name(n, "contains a control character", ID_HINT);
+		bad_name(what, n, "contains a control character", hint);
 	if (strstr(name, delimiter) != NULL)
-		bad_name(n, psprintf("(\"%s\") contains the delimiter \"%s\"", name, delimiter),
+		bad_name(what, n, psprintf("(\"%s\") contains the delimiter \"%s\"", name, delimiter),
 				 DELIMITER_HINT);
 }
 
@@ -132,11 +148,16 @@ splits_back(const char *segment, const char *delimiter, char **encoded, int n)
 
 /*
  * Check an id (a text[]) and its delimiter, raising 22023 on any problem,
- * and fill in its joined form and URL path segment.
+ * and fill in its joined form and URL path segment.  A namespace may have
+ * no name (the root, whose segment is the delimiter alone); an object's id
+ * needs at least one.
  */
-void
-lance_id_build(LanceId *id, Datum array, const char *delimiter)
+static void
+id_build(LanceId *id, Datum array, const char *delimiter, bool is_namespace)
 {
+	const char *what = is_namespace ? "namespace" : "id";
+	const char *hint = is_namespace ? NAMESPACE_HINT : ID_HINT;
+	int			min_names = is_namespace ? 0 : 1;
 	ArrayType  *arr = DatumGetArrayTypeP(array);
 	Datum	   *elems;
 	bool	   *nulls;
@@ -149,15 +170,27 @@ lance_id_build(LanceId *id, Datum array, const char *delimiter)
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid id: it must be a one-dimensional array"),
-				 errhint(ID_HINT)));
+				 errmsg("invalid %s: it must be a one-dimensional array", what),
+				 errhint("%s", hint)));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &id->nnames);
-	if (id->nnames < 1 || id->nnames > LANCE_ID_MAX_NAMES)
+	if (id->nnames < min_names || id->nnames > LANCE_ID_MAX_NAMES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid id: it has %d names, it needs 1 to %d",
-						id->nnames, LANCE_ID_MAX_NAMES),
-				 errhint(ID_HINT)));
+				 errmsg("invalid %s: it has %d names, it needs %d to %d",
+						what, id->nnames, min_names, LANCE_ID_MAX_NAMES),
+				 errhint("%s", hint)));
+
+	/*
+	 * The root's segment is the delimiter alone: "." or ".." would be a dot
+	 * segment, which clients and servers remove from a path (RFC 3986 5.2.4).
+	 */
+	if (id->nnames == 0 && (strcmp(delimiter, ".") == 0 || strcmp(delimiter, "..") == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the delimiter \"%s\" cannot name the root namespace", delimiter),
+				 errdetail("The root namespace is written as the delimiter alone, and \"%s\" is a dot segment of a URL path.",
+						   delimiter),
+				 errhint("Use the default delimiter \"$\" to list the root namespace.")));
 
 	id->array = PointerGetDatum(arr);
 	id->delimiter = delimiter;
@@ -171,20 +204,22 @@ lance_id_build(LanceId *id, Datum array, const char *delimiter)
 		char	   *name;
 
 		if (nulls[i])
-			bad_name(i + 1, "is NULL", ID_HINT);
+			bad_name(what, i + 1, "is NULL", hint);
 		name = TextDatumGetCString(elems[i]);
-		check_name(i + 1, name, delimiter);
+		check_name(what, hint, i + 1, name, delimiter);
 		id->names[i] = name;
 		encoded[i] = http_escape_segment(pg_server_to_any(name, strlen(name), PG_UTF8));
 		appendStringInfo(&joined, "%s%s", i ? delimiter : "", name);
 		appendStringInfo(&segment, "%s%s", i ? delimiter : "", encoded[i]);
 		appendStringInfo(&key, "%s%s", i ? "\x1f" : "", name);
 	}
-	if (!splits_back(segment.data, delimiter, encoded, id->nnames))
+	if (id->nnames == 0)
+		appendStringInfoString(&segment, delimiter);
+	else if (!splits_back(segment.data, delimiter, encoded, id->nnames))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid id: it cannot be written unambiguously with the delimiter \"%s\"",
-						delimiter),
+				 errmsg("invalid %s: it cannot be written unambiguously with the delimiter \"%s\"",
+						what, delimiter),
 				 errdetail("The path segment \"%s\" would not split back into the same names.",
 						   segment.data),
 				 errhint(DELIMITER_HINT)));
@@ -193,14 +228,84 @@ lance_id_build(LanceId *id, Datum array, const char *delimiter)
 	id->key = key.data;
 }
 
+/* Check an object's id (1 to 64 names) and its delimiter; see id_build. */
+void
+lance_id_build(LanceId *id, Datum array, const char *delimiter)
+{
+	id_build(id, array, delimiter, false);
+}
+
+/*
+ * The id argument idarg (a namespace when is_namespace) with the delimiter
+ * argument delimarg, both required, checked and built.
+ */
+void
+lance_id_arg(FunctionCallInfo fcinfo, int idarg, int delimarg, bool is_namespace, LanceId *id)
+{
+	validate_required(PG_ARGISNULL(idarg), is_namespace ? "namespace" : "id");
+	validate_required(PG_ARGISNULL(delimarg), "delimiter");
+	id_build(id, PG_GETARG_DATUM(idarg), text_to_cstring(PG_GETARG_TEXT_PP(delimarg)),
+			 is_namespace);
+}
+
+/*
+ * The name the caller's catalog knows a view by (whatever delimiter named
+ * it), or the id joined with its delimiter when unknown; *kind gets the
+ * recorded kind, or NULL.
+ */
+char *
+lance_view_target(const LanceId *id, char **kind)
+{
+	CatalogScope scope;
+	Datum		values[2];
+	MemoryContext outer = CurrentMemoryContext;
+	char	   *name = id->joined;
+
+	*kind = NULL;
+	catalog_enter(&scope);
+	values[0] = NameGetDatum(&scope.role);
+	values[1] = id->array;
+	catalog_exec(&lookup_lance_view, values, NULL);
+	if (SPI_processed > 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		*kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		MemoryContextSwitchTo(old);
+	}
+	catalog_leave(&scope);
+	return name;
+}
+
 /* /v1/<collection>/<id segment>/<action>[?delimiter=<encoded delimiter>] */
 char *
 lance_path(const LanceId *id, const char *collection, const char *action)
 {
-	if (strcmp(id->delimiter, "$") == 0)
-		return psprintf("/v1/%s/%s/%s", collection, id->segment, action);
-	return psprintf("/v1/%s/%s/%s?delimiter=%s", collection, id->segment, action,
-					http_escape_segment(id->delimiter));
+	return lance_path_query(id, collection, action, NULL);
+}
+
+/*
+ * As lance_path, with query (already encoded "name=value&..." text, or NULL)
+ * before the delimiter parameter.
+ */
+char *
+lance_path_query(const LanceId *id, const char *collection, const char *action,
+				 const char *query)
+{
+	StringInfoData path;
+	char		sep = '?';
+
+	initStringInfo(&path);
+	appendStringInfo(&path, "/v1/%s/%s/%s", collection, id->segment, action);
+	if (query != NULL && query[0] != '\0')
+	{
+		appendStringInfo(&path, "?%s", query);
+		sep = '&';
+	}
+	if (strcmp(id->delimiter, "$") != 0)
+		appendStringInfo(&path, "%cdelimiter=%s", sep, http_escape_segment(id->delimiter));
+	return path.data;
 }
 
 /* Fill in the request of a Lance call (the body is set by the caller). */

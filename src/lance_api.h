@@ -6,9 +6,11 @@
 #ifndef DUNE_MV_LANCE_API_H
 #define DUNE_MV_LANCE_API_H
 
+#include "fmgr.h"
+
 #include "api.h"
 
-/* A checked Lance identifier (namespace path, then the object's name). */
+/* A checked Lance identifier (namespace path, then the object's name; no name: the root). */
 typedef struct LanceId
 {
 	Datum		array;			/* the text[] as given */
@@ -21,7 +23,12 @@ typedef struct LanceId
 } LanceId;
 
 extern void lance_id_build(LanceId *id, Datum array, const char *delimiter);
+extern void lance_id_arg(FunctionCallInfo fcinfo, int idarg, int delimarg, bool is_namespace,
+						 LanceId *id);
+extern char *lance_view_target(const LanceId *id, char **kind);
 extern char *lance_path(const LanceId *id, const char *collection, const char *action);
+extern char *lance_path_query(const LanceId *id, const char *collection, const char *action,
+							  const char *query);
 extern void lance_prepare(ApiCall *call, const char *operation, const char *target,
 						  const char *method, const char *path, HttpRetryPolicy retry);
 extern void lance_send(ApiCall *call);

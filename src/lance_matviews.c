@@ -4,7 +4,8 @@
  *
  * Each function validates every argument before any network call, sends one
  * request through lance_api.c, and records the call and the view's new state
- * in the catalog (catalog.c) before returning the API's answer as a row.
+ * in the catalog (catalog.c), and the job it started in dune_mv.executions
+ * (tracking.c), before returning the API's answer as a row.
  * Field names and types follow lance-namespace-spec.yaml (v0.11.1):
  * CreateMaterializedViewRequest, MaterializedViewUdtfEntry and
  * RefreshMaterializedViewRequest.
@@ -27,6 +28,7 @@
 #include "lance_api.h"
 #include "remote_error.h"
 #include "rows.h"
+#include "tracking.h"
 #include "validate.h"
 
 PG_FUNCTION_INFO_V1(lance_mv_create);
@@ -103,13 +105,6 @@ static const RefreshInt refresh_ints[] = {
 #define REFRESH_ARG_CLUSTER 7
 #define REFRESH_ARG_MANIFEST 8
 #define REFRESH_ARG_DELIMITER 9
-
-/* The caller's catalog row for a Lance id, whatever delimiter named it. */
-static CatalogStatement lookup_lance_view = {
-	"SELECT name, kind FROM dune_mv.views WHERE role = $1 AND provider = 'lance'"
-	" AND lance_id = $2 ORDER BY updated_at DESC LIMIT 1",
-	2, {NAMEOID, TEXTARRAYOID}
-};
 
 static void bad_udtf_spec(const char *problem, const char *hint) pg_attribute_noreturn();
 
@@ -329,15 +324,6 @@ required_text(FunctionCallInfo fcinfo, int n, const char *argname)
 	return value;
 }
 
-/* The id argument n, checked, with the delimiter argument d. */
-static void
-id_arg(FunctionCallInfo fcinfo, int n, int d, LanceId *id)
-{
-	validate_required(PG_ARGISNULL(n), "id");
-	validate_required(PG_ARGISNULL(d), "delimiter");
-	lance_id_build(id, PG_GETARG_DATUM(n), text_to_cstring(PG_GETARG_TEXT_PP(d)));
-}
-
 /*
  * lance_mv_create(id, kind, source_query, output_schema, udtf_spec,
  *				   with_no_data, auto_refresh, delimiter)
@@ -360,7 +346,7 @@ lance_mv_create(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
-	id_arg(fcinfo, 0, 7, &id);
+	lance_id_arg(fcinfo, 0, 7, false, &id);
 	kind = required_text(fcinfo, 1, "kind");
 	if (strcmp(kind, "query") != 0 && strcmp(kind, "udtf") != 0 && strcmp(kind, "chunker") != 0)
 		ereport(ERROR,
@@ -409,6 +395,8 @@ lance_mv_create(PG_FUNCTION_ARGS)
 	call.version = version;
 	call.has_version = true;
 	catalog_record_call(&call, "ok");
+	if (job_id != NULL)
+		tracking_record_start("lance", job_id, id.joined, "create");
 
 	view.provider = "lance";
 	view.name = id.joined;
@@ -424,32 +412,6 @@ lance_mv_create(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(version);
 	values[1] = rows_text_or_null(job_id, &nulls[1]);
 	return rows_form(fcinfo, values, nulls);
-}
-
-/* The caller's catalog name and kind (NULL if unknown) of a view; false if none. */
-static bool
-lookup_view(const LanceId *id, char **name, char **kind)
-{
-	CatalogScope scope;
-	Datum		values[2];
-	MemoryContext outer = CurrentMemoryContext;
-	bool		found;
-
-	catalog_enter(&scope);
-	values[0] = NameGetDatum(&scope.role);
-	values[1] = id->array;
-	catalog_exec(&lookup_lance_view, values, NULL);
-	found = SPI_processed > 0;
-	if (found)
-	{
-		MemoryContext old = MemoryContextSwitchTo(outer);
-
-		*name = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		*kind = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-		MemoryContextSwitchTo(old);
-	}
-	catalog_leave(&scope);
-	return found;
 }
 
 /* The refresh body: only the options given; {} when none is. */
@@ -515,15 +477,15 @@ lance_mv_refresh(PG_FUNCTION_ARGS)
 {
 	LanceId		id;
 	json_object *body;
-	char	   *target = NULL;
-	char	   *kind = NULL;
+	char	   *target;
+	char	   *kind;
 	ApiCall		call;
 	ViewRecord	view = {0};
 	const char *job_id;
 	Datum		value;
 	bool		isnull;
 
-	id_arg(fcinfo, 0, REFRESH_ARG_DELIMITER, &id);
+	lance_id_arg(fcinfo, 0, REFRESH_ARG_DELIMITER, false, &id);
 	body = refresh_body(fcinfo);
 
 	/*
@@ -532,8 +494,7 @@ lance_mv_refresh(PG_FUNCTION_ARGS)
 	 * refused here when the catalog knows the view's kind; otherwise (a view
 	 * created elsewhere, or dropped from the catalog) the server decides.
 	 */
-	if (!lookup_view(&id, &target, &kind))
-		target = id.joined;
+	target = lance_view_target(&id, &kind);
 	if (!PG_ARGISNULL(REFRESH_ARG_OUTPUT_LIMIT) && kind != NULL && strcmp(kind, "chunker") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -555,6 +516,7 @@ lance_mv_refresh(PG_FUNCTION_ARGS)
 	job_id = api_reply_string(&call, "job_id", true);
 	call.remote_id = job_id;
 	catalog_record_call(&call, "ok");
+	tracking_record_start("lance", job_id, target, "refresh");
 
 	view.provider = "lance";
 	view.name = target;
