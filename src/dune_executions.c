@@ -10,14 +10,7 @@
  * truncated to microseconds; one that cannot be read is NULL (the raw reply
  * keeps it).
  *
- * dune_mv_wait polls: at once, then after dune_mv.poll_interval_min, doubling
- * up to dune_mv.poll_interval_max, sleeping on the latch (cancellable at
- * once).  Each poll's own time limit is dune_mv.timeout, capped to what is
- * left of the wait (at least POLL_FLOOR_MS).  A poll that still ends in 429
- * after http.c's retries is not an error: the loop waits its Retry-After (or
- * the next interval) and polls again while the wait's time allows.  At the
- * deadline the wait raises 58030 (io_error, as for a request timeout) naming
- * the last state seen; the execution itself goes on.
+ * dune_mv_wait polls through poll.c (backoff, 429 handling, the deadline).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,26 +19,19 @@
 
 #include "fmgr.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "catalog.h"
 #include "dune_api.h"
+#include "poll.h"
 #include "remote_error.h"
 #include "rows.h"
-#include "settings.h"
 #include "tracking.h"
 #include "validate.h"
-
-#define POLL_FLOOR_MS	1000
 
 PG_FUNCTION_INFO_V1(dune_mv_status);
 PG_FUNCTION_INFO_V1(dune_mv_wait);
 PG_FUNCTION_INFO_V1(dune_mv_cancel);
-
-static void raise_wait_timeout(const char *id, Interval *timeout, const char *last_state,
-							   long retry_ms) pg_attribute_noreturn();
 
 /* The execution id argument, checked. */
 static char *
@@ -176,60 +162,6 @@ dune_mv_status(PG_FUNCTION_ARGS)
 	return status_row(fcinfo, &exec);
 }
 
-/* Milliseconds from now until deadline (negative once past). */
-static long
-ms_until(TimestampTz deadline)
-{
-	return (long) ((deadline - GetCurrentTimestamp()) / 1000);
-}
-
-/*
- * Send one poll with dune_mv.timeout capped to the time left (at least
- * POLL_FLOOR_MS).  Returns 0, or the SQLSTATE of a 429 that outlasted
- * http.c's retries; any other failure is raised.
- */
-static int
-send_poll(ApiCall *call, TimestampTz deadline)
-{
-	static const int rate_limited[] = {REMOTE_ERRCODE_RATE_LIMIT, 0};
-	long		budget = Min((long) settings_total_timeout_ms(),
-							 Max(ms_until(deadline), POLL_FLOOR_MS));
-	int			nest = NewGUCNestLevel();
-	int			caught;
-
-	(void) set_config_option("dune_mv.timeout", psprintf("%ld", budget), PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	caught = tracking_send_catching(dune_send, call, rate_limited);
-	AtEOXact_GUC(false, nest);
-	return caught;
-}
-
-/*
- * Raise the wait's timeout error, naming the last state seen; retry_ms >= 0
- * when the API asked (429) to wait longer than the time left.
- */
-static void
-raise_wait_timeout(const char *id, Interval *timeout, const char *last_state,
-				   long retry_ms)
-{
-	char	   *span = DatumGetCString(DirectFunctionCall1(interval_out,
-														   IntervalPGetDatum(timeout)));
-	const char *hint = "The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.";
-
-	if (retry_ms >= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_IO_ERROR),
-				 errmsg("gave up waiting for Dune execution \"%s\": rate limited for %ld ms, beyond the timeout of %s",
-						id, retry_ms, span),
-				 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
-				 errhint("%s", hint)));
-	ereport(ERROR,
-			(errcode(ERRCODE_IO_ERROR),
-			 errmsg("timed out after %s waiting for Dune execution \"%s\"", span, id),
-			 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
-			 errhint("%s", hint)));
-}
-
 /*
  * dune_mv_wait(execution_id, timeout interval DEFAULT '1 hour')
  *	  Poll the status until the execution is finished; returns the last
@@ -238,63 +170,17 @@ raise_wait_timeout(const char *id, Interval *timeout, const char *last_state,
 Datum
 dune_mv_wait(PG_FUNCTION_ARGS)
 {
-	char	   *id = execution_id_arg(fcinfo);
-	Interval   *timeout;
-	TimestampTz start = GetCurrentTimestamp();
-	TimestampTz deadline;
-	long		interval = dune_mv_poll_interval_min;
-	long		max_interval = Max(dune_mv_poll_interval_max, dune_mv_poll_interval_min);
-	char	   *last_state = NULL;
-	MemoryContext outer = CurrentMemoryContext;
-	MemoryContext poll_cxt;
+	PollTarget	target = {
+		"Dune execution",
+		"The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.",
+		NULL, dune_send, prepare_status, record_status
+	};
+	TrackedExecution exec;
 
+	target.id = execution_id_arg(fcinfo);
 	validate_required(PG_ARGISNULL(1), "timeout");
-	timeout = PG_GETARG_INTERVAL_P(1);
-	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													   TimestampTzGetDatum(start),
-													   IntervalPGetDatum(timeout)));
-	if (deadline < start)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timeout must not be negative")));
-
-	poll_cxt = AllocSetContextCreate(outer, "dune_mv_wait poll", ALLOCSET_DEFAULT_SIZES);
-	for (;;)
-	{
-		ApiCall		call;
-		TrackedExecution exec;
-		long		sleep_ms = interval;
-		long		left;
-		int			caught;
-
-		MemoryContextReset(poll_cxt);
-		MemoryContextSwitchTo(poll_cxt);
-		prepare_status(&call, id);
-		caught = send_poll(&call, deadline);
-		if (caught == 0)
-		{
-			record_status(&call, id, &exec);
-			MemoryContextSwitchTo(outer);
-			if (exec.is_finished)
-				return status_row(fcinfo, &exec);
-			if (last_state)
-				pfree(last_state);
-			last_state = pstrdup(exec.state);
-		}
-		else
-		{
-			MemoryContextSwitchTo(outer);
-			sleep_ms = Max(call.resp.retry_after_ms, interval);
-		}
-
-		left = ms_until(deadline);
-		if (caught != 0 && sleep_ms > left)
-			raise_wait_timeout(id, timeout, last_state, sleep_ms);
-		if (left <= 0)
-			raise_wait_timeout(id, timeout, last_state, -1);
-		http_sleep_ms(Min(sleep_ms, left));
-		interval = Min(interval * 2, max_interval);
-	}
+	poll_until_finished(&target, PG_GETARG_INTERVAL_P(1), &exec);
+	return status_row(fcinfo, &exec);
 }
 
 /*
