@@ -20,7 +20,8 @@ SELECT * FROM lance_mv_create(ARRAY['analytics', 'daily docs'], 'query',
 	'{"table": "docs", "filter": "day > 0"}',
 	lance_arrow_schema('id bigint NOT NULL, body text, created timestamptz, embedding real[8]'),
 	with_no_data => false);
-SELECT * FROM lance_mv_refresh(ARRAY['analytics', 'daily docs'], concurrency => 4);
+SELECT * FROM lance_mv_wait((lance_mv_refresh(ARRAY['analytics', 'daily docs'], concurrency => 4)).job_id, '2 minutes');
+SELECT name FROM lance_mv_list(ARRAY['analytics']);
 
 -- Bad input never reaches the network.
 \set ON_ERROR_STOP 0
