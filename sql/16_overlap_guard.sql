@@ -4,16 +4,21 @@ SELECT name FROM dune_mv_upsert('result_guarded', 12);
 -- Another session refreshes the view while the server takes 2 s to answer.
 \! $DUNE_MV_CTL -q dune fault delay_ms=2000 match=result_guarded/refresh
 \! (psql -X -q -d contrib_regression -c "SELECT dune_mv_refresh('result_guarded')" >/dev/null 2>&1 &)
--- Wait until that session holds the view's guard (an advisory lock tagged "dune").
-DO $$
+-- Wait until that session holds the view's guard (an advisory lock in dune_mv's own key space).
+CREATE FUNCTION pg_temp.wait_guard(held boolean) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	FOR i IN 1..200 LOOP
-		EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-						  AND classid = x'64756e65'::int::oid AND granted AND pid <> pg_backend_pid());
+	FOR i IN 1..400 LOOP
+		EXIT WHEN held = EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
+								 AND objsubid = 17485 AND granted AND pid <> pg_backend_pid());
 		PERFORM pg_sleep(0.05);
 	END LOOP;
 END
 $$;
+SELECT pg_temp.wait_guard(true);
+-- SQL cannot take that lock: the advisory functions use another key space.
+SELECT count(*) AS guard_locks_of_sql FROM pg_locks WHERE locktype = 'advisory' AND objsubid IN (1, 2);
+-- The fully qualified spelling of the same view is guarded too.
+SELECT * FROM dune_mv_refresh('dune.testteam.result_guarded');
 SELECT * FROM dune_mv_refresh('result_guarded');
 SELECT outcome, request, http_status, execution_id FROM dune_mv.calls
 WHERE target = 'dune.testteam.result_guarded' AND outcome = 'skipped';
@@ -21,6 +26,6 @@ WHERE target = 'dune.testteam.result_guarded' AND outcome = 'skipped';
 SELECT name FROM dune_mv_upsert('result_unguarded', 13);
 SELECT execution_id IS NOT NULL AS refreshed FROM dune_mv_refresh('result_unguarded');
 -- Once the other run is over, the view refreshes again.
-SELECT pg_sleep(2);
+SELECT pg_temp.wait_guard(false);
 SELECT execution_id IS NOT NULL AS refreshed FROM dune_mv_refresh('result_guarded');
 SELECT outcome, count(*) FROM dune_mv.calls WHERE target = 'dune.testteam.result_guarded' GROUP BY 1 ORDER BY 1;

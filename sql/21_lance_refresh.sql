@@ -65,12 +65,12 @@ FROM dune_mv.views WHERE provider = 'lance' AND lance_id[1] IN ('ns', 'team spac
 -- Two refreshes of one view never overlap: the second is skipped and recorded.
 \! $DUNE_MV_CTL -q lance fault delay_ms=2000 match='ns$plain/refresh'
 \! (psql -X -q -d contrib_regression -c "SELECT lance_mv_refresh(ARRAY['ns', 'plain'])" >/dev/null 2>&1 &)
--- Wait until that session holds the view's guard (an advisory lock tagged "dune").
+-- Wait until that session holds the view's guard (an advisory lock in dune_mv's key space).
 DO $$
 BEGIN
 	FOR i IN 1..200 LOOP
 		EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-						  AND classid = x'64756e65'::int::oid AND granted AND pid <> pg_backend_pid());
+						  AND objsubid = 17485 AND granted AND pid <> pg_backend_pid());
 		PERFORM pg_sleep(0.05);
 	END LOOP;
 END
@@ -87,7 +87,7 @@ DO $$
 BEGIN
 	FOR i IN 1..200 LOOP
 		EXIT WHEN NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-							  AND classid = x'64756e65'::int::oid AND pid <> pg_backend_pid());
+							  AND objsubid = 17485 AND pid <> pg_backend_pid());
 		PERFORM pg_sleep(0.05);
 	END LOOP;
 END

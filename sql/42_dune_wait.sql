@@ -1,4 +1,6 @@
 -- dune_mv_wait: polls with backoff until the execution is finished; timeout,
+-- Upper bounds of timings scale with DUNE_MV_TIME_SLACK (1; 4 under valgrind).
+\getenv slack DUNE_MV_TIME_SLACK
 -- cancellation, and rate limiting while waiting.
 \! $DUNE_MV_CTL -q dune reset
 -- Execution ids restart with the stand-in: forget those of earlier suites.
@@ -14,7 +16,7 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT execution_id, state, is_finished, started_at < ended_at AS ordered, cost_credits,
 	error_type, raw->>'state' AS raw_state
 FROM dune_mv_wait('01JDMV00000000000000000001');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' AS took_about_700ms;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' * :slack AS took_about_700ms;
 -- Every poll was recorded, and every state it was seen in.
 SELECT state FROM dune_mv.execution_states WHERE remote_id = '01JDMV00000000000000000001' ORDER BY id;
 SELECT count(*) BETWEEN 3 AND 5 AS polls_recorded FROM dune_mv.calls
@@ -59,7 +61,7 @@ FROM dune_mv_wait('01JDMV00000000000000000004');
 SELECT execution_id FROM dune_mv_refresh('result_w42');
 SELECT clock_timestamp() AS t0 \gset
 SELECT test.try($$SELECT dune_mv_wait('01JDMV00000000000000000005', '300 ms')$$);
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '300 ms' AND interval '1 s' AS on_time;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '300 ms' AND interval '1 s' * :slack AS on_time;
 -- A wait that fails rolls back with its statement: its polls are not recorded.
 SELECT count(*) AS recorded FROM dune_mv.calls WHERE id > :c0 AND execution_id = '01JDMV00000000000000000005'
 	AND operation = 'status';
@@ -82,7 +84,7 @@ SELECT execution_id FROM dune_mv_refresh('result_w42');
 \! $DUNE_MV_CTL -q dune fault status=429 retry_after=1 match=/status
 SELECT clock_timestamp() AS t0 \gset
 SELECT state FROM dune_mv_wait('01JDMV00000000000000000006');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' AS waited_retry_after;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' * :slack AS waited_retry_after;
 \! $DUNE_MV_CTL dune requests n=2
 -- A poll that still ends in 429 (its Retry-After is beyond dune_mv.timeout) does not
 -- end the wait: it waits the Retry-After and polls again.
@@ -91,7 +93,7 @@ SELECT execution_id FROM dune_mv_refresh('result_w42');
 \! $DUNE_MV_CTL -q dune fault status=429 retry_after=1 match=/status
 SELECT clock_timestamp() AS t0 \gset
 SELECT state FROM dune_mv_wait('01JDMV00000000000000000007');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' AS waited_retry_after;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' * :slack AS waited_retry_after;
 \! $DUNE_MV_CTL dune requests n=2
 SELECT http_status, count(*) FROM dune_mv.calls WHERE id > :c0 AND execution_id = '01JDMV00000000000000000007'
 	AND operation = 'status' GROUP BY 1;

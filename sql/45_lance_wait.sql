@@ -1,4 +1,6 @@
 -- lance_mv_wait: polls with backoff until the job is finished; timeout,
+-- Upper bounds of timings scale with DUNE_MV_TIME_SLACK (1; 4 under valgrind).
+\getenv slack DUNE_MV_TIME_SLACK
 -- cancellation, and rate limiting while waiting.
 \! $DUNE_MV_CTL -q lance reset
 -- Job ids restart with the stand-in: forget those of earlier suites.
@@ -15,7 +17,7 @@ SELECT clock_timestamp() AS t0 \gset
 SELECT job_id, job_type, state, is_finished, created_at IS NOT NULL AS created, failure_phase,
 	raw->>'job_state' AS raw_state
 FROM lance_mv_wait('job-000001');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' AS took_about_700ms;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' * :slack AS took_about_700ms;
 -- Every poll was recorded, and every state it was seen in.
 SELECT state FROM dune_mv.execution_states WHERE provider = 'lance' AND remote_id = 'job-000001'
 ORDER BY id;
@@ -74,7 +76,7 @@ SELECT state, is_finished FROM lance_mv_wait('job-000005');
 SELECT job_id FROM lance_mv_refresh(ARRAY['w45', 'view']);
 SELECT clock_timestamp() AS t0 \gset
 SELECT test.try($$SELECT lance_mv_wait('job-000006', '300 ms')$$);
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '300 ms' AND interval '1 s' AS on_time;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '300 ms' AND interval '1 s' * :slack AS on_time;
 -- A wait that fails rolls back with its statement: its polls are not recorded.
 SELECT count(*) AS recorded FROM dune_mv.calls WHERE id > :c0 AND execution_id = 'job-000006'
 	AND operation = 'job_status';
@@ -95,7 +97,7 @@ SET dune_mv.poll_interval_min = '100ms';
 \! $DUNE_MV_CTL -q lance fault status=429 retry_after=1 match=/jobs/describe
 SELECT clock_timestamp() AS t0 \gset
 SELECT state FROM lance_mv_wait('job-000006');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' AS waited_retry_after;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' * :slack AS waited_retry_after;
 \! $DUNE_MV_CTL lance requests n=2
 -- A poll that still ends in 429 (its Retry-After is beyond dune_mv.timeout) does not
 -- end the wait: it waits the Retry-After and polls again.
@@ -103,7 +105,7 @@ SET dune_mv.timeout = '500ms';
 \! $DUNE_MV_CTL -q lance fault status=429 retry_after=1 match=/jobs/describe
 SELECT clock_timestamp() AS t0 \gset
 SELECT state FROM lance_mv_wait('job-000006');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' AS waited_retry_after;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '1 s' AND interval '2 s' * :slack AS waited_retry_after;
 \! $DUNE_MV_CTL lance requests n=2
 RESET dune_mv.timeout;
 -- A Retry-After beyond the wait's own timeout ends the wait at once.

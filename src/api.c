@@ -10,6 +10,48 @@
 #include "api.h"
 #include "remote_error.h"
 
+/* A credential setting: set (non-empty) or not; a control character (header injection) is refused. */
+bool
+api_credential_set(const char *value, const char *setting)
+{
+	if (value == NULL || value[0] == '\0')
+		return false;
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s contains a control character", setting),
+					 errhint("A superuser sets it again in postgresql.conf or with ALTER SYSTEM.")));
+	return true;
+}
+
+/*
+ * prefix + secret (e.g. "x-api-key: " + key) in a buffer of exactly the
+ * right size (psprintf may leave a partial copy in a buffer it outgrew and
+ * freed); the caller wipes it with api_wipe after the request.
+ */
+char *
+api_secret_header(const char *prefix, const char *secret)
+{
+	size_t		plen = strlen(prefix);
+	size_t		slen = strlen(secret);
+	char	   *line = palloc(plen + slen + 1);
+
+	memcpy(line, prefix, plen);
+	memcpy(line + plen, secret, slen + 1);
+	return line;
+}
+
+/* Overwrite a string holding a secret, then free it. */
+void
+api_wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	pfree(s);
+}
+
 /* Fill in the parts of a call that every request has (the body is set by the caller). */
 void
 api_prepare(ApiCall *call, const char *provider, const char *service,

@@ -28,6 +28,9 @@ typedef struct ApiCall
 	json_object *reply;			/* parsed 2xx reply object, or NULL if empty */
 } ApiCall;
 
+extern bool api_credential_set(const char *value, const char *setting);
+extern char *api_secret_header(const char *prefix, const char *secret);
+extern void api_wipe(char *s);
 extern void api_prepare(ApiCall *call, const char *provider, const char *service,
 						const char *operation, const char *target, const char *method,
 						const char *path, HttpRetryPolicy retry);

@@ -30,7 +30,7 @@ dune_send(ApiCall *call)
 	char	   *volatile key_header = NULL;
 	const char *headers[1];
 
-	if (dune_mv_dune_api_key == NULL || dune_mv_dune_api_key[0] == '\0')
+	if (!api_credential_set(dune_mv_dune_api_key, "dune_mv.dune_api_key"))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("dune_mv.dune_api_key is not set"),
@@ -38,7 +38,7 @@ dune_send(ApiCall *call)
 	call->req.base_url = dune_mv_dune_url;
 	PG_TRY();
 	{
-		key_header = psprintf("X-Dune-Api-Key: %s", dune_mv_dune_api_key);
+		key_header = api_secret_header("X-Dune-Api-Key: ", dune_mv_dune_api_key);
 		headers[0] = key_header;
 		call->req.headers = headers;
 		call->req.nheaders = 1;
@@ -46,8 +46,7 @@ dune_send(ApiCall *call)
 	}
 	PG_FINALLY();
 	{
-		if (key_header)
-			explicit_bzero(key_header, strlen(key_header));
+		api_wipe(key_header);
 		call->req.headers = NULL;
 		call->req.nheaders = 0;
 	}

@@ -87,7 +87,7 @@ parse_status(ApiCall *call, const char *execution_id, TrackedExecution *exec)
 			exec->error_message = json_string_field(err, "message");
 		}
 		else if (json_object_is_type(err, json_type_string))
-			exec->error_message = json_object_get_string(err);
+			exec->error_message = json_string_value(err);
 	}
 	exec->reply = reply;
 }

@@ -53,13 +53,6 @@ typedef struct DuneSchedule
 	TrackedTime expires_at;
 } DuneSchedule;
 
-/* Text argument n, or NULL when the argument is NULL. */
-static char *
-text_arg_or_null(FunctionCallInfo fcinfo, int n)
-{
-	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* The two-text-column row most Dune functions return. */
 static Datum
 two_text_row(FunctionCallInfo fcinfo, const char *a, const char *b)
@@ -249,7 +242,8 @@ keep_old_schedule(const char *name, char **cron, bool *has_expires,
 		sched.expires_at.value <= GetCurrentTimestamp())
 	{
 		ereport(NOTICE,
-				(errmsg("the schedule of \"%s\" ended at %s and is not kept", name,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("the schedule of \"%s\" ended at %s and is not kept", name,
 						format_rfc3339(sched.expires_at.value))));
 		sched.cron = NULL;
 	}
@@ -280,10 +274,10 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 {
 	char	   *name;
 	int64		query_id;
-	char	   *cron = text_arg_or_null(fcinfo, 2);
+	char	   *cron = rows_text_arg(fcinfo, 2);
 	bool		has_expires = !PG_ARGISNULL(3);
 	TimestampTz expires_at = has_expires ? PG_GETARG_TIMESTAMPTZ(3) : 0;
-	char	   *performance = text_arg_or_null(fcinfo, 5);
+	char	   *performance = rows_text_arg(fcinfo, 5);
 	bool		keep_schedule = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 	json_object *body;
 	ApiCall		call;
@@ -321,8 +315,11 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 				 HTTP_RETRY_PAID_WRITE);
 	call.body = body;
 	dune_send(&call);
+	/* the execution has started: only its id is needed to record it */
 	execution_id = api_reply_string(&call, "execution_id", true);
-	full_name = api_reply_string(&call, "name", true);
+	full_name = api_reply_string(&call, "name", false);
+	if (full_name == NULL)
+		full_name = name;
 	call.remote_id = execution_id;
 	catalog_record_call(&call, "ok");
 	tracking_record_start("dune", execution_id, full_name, "upsert");
@@ -353,7 +350,7 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 Datum
 dune_mv_refresh(PG_FUNCTION_ARGS)
 {
-	char	   *performance = text_arg_or_null(fcinfo, 1);
+	char	   *performance = rows_text_arg(fcinfo, 1);
 	char	   *target;
 	json_object *body;
 	ApiCall		call;
@@ -363,7 +360,8 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 
 	target = view_arg(fcinfo);
 	validate_performance(performance);
-	if (!guard_try_enter("dune", target))
+	/* the bare name: the same view whether it was named bare or fully qualified */
+	if (!guard_try_enter("dune", dune_short_name(target)))
 	{
 		guard_record_skip("dune", "refresh", target);
 		return two_text_row(fcinfo, NULL, target);
@@ -376,8 +374,11 @@ dune_mv_refresh(PG_FUNCTION_ARGS)
 				 HTTP_RETRY_PAID_WRITE);
 	call.body = body;
 	dune_send(&call);
+	/* the execution has started: only its id is needed to record it */
 	execution_id = api_reply_string(&call, "execution_id", true);
-	sql_id = api_reply_string(&call, "sql_id", true);
+	sql_id = api_reply_string(&call, "sql_id", false);
+	if (sql_id == NULL)
+		sql_id = target;
 	call.remote_id = execution_id;
 	catalog_record_call(&call, "ok");
 	tracking_record_start("dune", execution_id, sql_id, "refresh");
@@ -428,7 +429,7 @@ string_array(json_object *obj, const char *key, bool *isnull)
 		json_object *e = json_object_array_get_idx(arr, i);
 
 		if (json_object_is_type(e, json_type_string))
-			elems[n++] = CStringGetTextDatum(json_object_get_string(e));
+			elems[n++] = CStringGetTextDatum(json_string_value(e));
 	}
 	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -20,6 +20,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include <curl/curl.h>
 
 #include "lib/stringinfo.h"
@@ -27,7 +29,6 @@
 #include "portability/instr_time.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
-#include "utils/memutils.h"
 #include "utils/wait_event.h"
 
 #include "http.h"
@@ -38,14 +39,21 @@
 #define MAX_ATTEMPTS		5
 #define POLL_SLICE_MS		50
 #define FIRST_BACKOFF_MS	250
+#define KEPT_BUFFER_SIZE	(256 * 1024)	/* larger buffers are freed after use */
 
-/* What the callbacks of one transfer write into; allocated before it starts. */
+/*
+ * What the callbacks of one transfer write into.  The body buffer is plain
+ * malloc memory (never palloc: callbacks must not be able to throw), grown
+ * by the write callback up to the cap, kept between requests while small.
+ */
 typedef struct TransferState
 {
-	char	   *buf;			/* response body; capacity cap */
-	size_t		cap;
+	char	   *buf;			/* response body, malloc'd */
+	size_t		size;			/* allocated size of buf */
+	size_t		cap;			/* dune_mv.max_response_size for this request */
 	size_t		len;
 	bool		overflow;		/* body larger than cap: transfer aborted */
+	bool		no_memory;		/* malloc failed: transfer aborted */
 	char		retry_after[64];
 	char		content_type[128];
 } TransferState;
@@ -70,6 +78,8 @@ static char curl_errbuf[CURL_ERROR_SIZE];
 static void
 http_cleanup(int code, Datum arg)
 {
+	free(xfer.buf);
+	xfer.buf = NULL;
 	if (easy_handle)
 		curl_easy_cleanup(easy_handle);
 	if (multi_handle)
@@ -79,37 +89,37 @@ http_cleanup(int code, Datum arg)
 	curl_global_cleanup();
 }
 
-/* Create the backend's handles and size the response buffer to the cap. */
+/* Create the backend's handles on first use (both, or neither). */
 static void
 ensure_handles(void)
 {
-	size_t		cap = (size_t) dune_mv_max_response_size;
+	CURLM	   *multi;
+	CURL	   *easy;
 
-	if (multi_handle == NULL)
+	if (multi_handle != NULL)
+		return;
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not initialize libcurl")));
+	multi = curl_multi_init();
+	easy = curl_easy_init();
+	if (multi == NULL || easy == NULL)
 	{
-		if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_SYSTEM_ERROR),
-					 errmsg("could not initialize libcurl")));
-		multi_handle = curl_multi_init();
-		easy_handle = curl_easy_init();
-		if (multi_handle == NULL || easy_handle == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("could not create a libcurl handle")));
-		on_proc_exit(http_cleanup, (Datum) 0);
+		if (easy)
+			curl_easy_cleanup(easy);
+		if (multi)
+			curl_multi_cleanup(multi);
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not create a libcurl handle")));
 	}
-	if (xfer.buf == NULL || xfer.cap != cap)
-	{
-		if (xfer.buf)
-			pfree(xfer.buf);
-		xfer.buf = NULL;
-		xfer.buf = MemoryContextAlloc(TopMemoryContext, cap);
-		xfer.cap = cap;
-	}
+	multi_handle = multi;
+	easy_handle = easy;
+	on_proc_exit(http_cleanup, (Datum) 0);
 }
 
-/* libcurl write callback: copy up to the cap, abort beyond it. */
+/* libcurl write callback: append to the buffer (malloc, never palloc), abort beyond the cap. */
 static size_t
 write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -120,6 +130,21 @@ write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	{
 		st->overflow = true;
 		return 0;
+	}
+	if (st->len + n > st->size)
+	{
+		size_t		want = Max(st->size * 2, st->len + n);
+		char	   *grown;
+
+		want = Min(Max(want, (size_t) 16384), st->cap);
+		grown = realloc(st->buf, want);
+		if (grown == NULL)
+		{
+			st->no_memory = true;
+			return 0;
+		}
+		st->buf = grown;
+		st->size = want;
 	}
 	memcpy(st->buf + st->len, data, n);
 	st->len += n;
@@ -199,7 +224,7 @@ http_sleep_ms(long ms)
 	while ((left = ms - (long) elapsed_ms(start)) > 0)
 	{
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
+						 Min(left, (long) INT_MAX), PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -218,6 +243,7 @@ set_options(const HttpRequest *req, const char *url, struct curl_slist *headers,
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);	/* never squash "." / ".." segments */
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, DUNE_MV_USER_AGENT);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -299,6 +325,10 @@ classify(CURLcode rc)
 		return ATTEMPT_INTERRUPTED;
 	if (rc == CURLE_WRITE_ERROR && xfer.overflow)
 		return ATTEMPT_OVERSIZED;
+	if (rc == CURLE_WRITE_ERROR && xfer.no_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory reading a response")));
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		rc == CURLE_COULDNT_RESOLVE_PROXY)
 		return ATTEMPT_UNSENT;
@@ -310,34 +340,52 @@ classify(CURLcode rc)
 	return ATTEMPT_BROKEN;
 }
 
-/* Run one attempt with a fresh header list, freed on every path. */
+/* Append one header line, raising (without losing the list) when out of memory. */
+static void
+append_header(struct curl_slist *volatile *list, const char *line)
+{
+	struct curl_slist *next = curl_slist_append(*list, line);
+
+	if (next == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory building request headers")));
+	*list = next;
+}
+
+/* Wipe (the copies of keys in) a header list, then free it. */
+static void
+free_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+/* Run one attempt with a fresh header list, wiped and freed on every path. */
 static AttemptOutcome
-attempt_once(const HttpRequest *req, const char *url, long timeout_ms)
+attempt_once(const HttpRequest *req, const char *url, long timeout_ms,
+			 size_t cap)
 {
 	struct curl_slist *volatile headers = NULL;
 	volatile CURLcode rc = CURLE_OK;
 
 	xfer.len = 0;
+	xfer.cap = cap;
 	xfer.overflow = false;
+	xfer.no_memory = false;
 	xfer.retry_after[0] = '\0';
 	xfer.content_type[0] = '\0';
 	curl_errbuf[0] = '\0';
 
 	PG_TRY();
 	{
-		struct curl_slist *list = NULL;
-
-		list = curl_slist_append(list, "Accept: application/json");
+		append_header(&headers, "Accept: application/json");
 		if (strcmp(req->method, "GET") != 0)
-			list = curl_slist_append(list, "Content-Type: application/json");
-		list = curl_slist_append(list, "Expect:");
-		for (int i = 0; i < req->nheaders && list != NULL; i++)
-			list = curl_slist_append(list, req->headers[i]);
-		headers = list;
-		if (headers == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory building request headers")));
+			append_header(&headers, "Content-Type: application/json");
+		append_header(&headers, "Expect:");
+		for (int i = 0; i < req->nheaders; i++)
+			append_header(&headers, req->headers[i]);
 		set_options(req, url, headers, timeout_ms);
 		rc = run_transfer();
 	}
@@ -345,7 +393,7 @@ attempt_once(const HttpRequest *req, const char *url, long timeout_ms)
 	{
 		/* no pointer to the list may outlive it */
 		curl_easy_setopt(easy_handle, CURLOPT_HTTPHEADER, NULL);
-		curl_slist_free_all(headers);
+		free_headers(headers);
 	}
 	PG_END_TRY();
 	return classify(rc);
@@ -363,10 +411,12 @@ retry_after_ms(void)
 		return -1;
 	seconds = strtod(xfer.retry_after, &end);
 	if (end != xfer.retry_after && *end == '\0' && seconds >= 0)
-		return (long) (seconds * 1000.0);
+		return seconds >= INT_MAX / 1000.0 ? (long) INT_MAX : (long) (seconds * 1000.0);
 	when = curl_getdate(xfer.retry_after, NULL);
 	if (when < 0)
 		return -1;
+	if (when - time(NULL) >= INT_MAX / 1000)
+		return INT_MAX;
 	return Max(0, (long) (when - time(NULL)) * 1000L);
 }
 
@@ -454,7 +504,8 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("no base URL is configured for the %s API", req->service),
-				 errhint("A superuser sets it, e.g. ALTER SYSTEM SET dune_mv.lance_url = 'https://...'.")));
+				 errhint("A superuser sets it, e.g. ALTER SYSTEM SET %s = 'https://...'.",
+						 strcmp(req->service, "Dune") == 0 ? "dune_mv.dune_url" : "dune_mv.lance_url")));
 	if (pg_strncasecmp(req->base_url, "http://", 7) != 0 &&
 		pg_strncasecmp(req->base_url, "https://", 8) != 0)
 		ereport(ERROR,
@@ -474,7 +525,7 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 
 		if (remaining <= 0)
 			raise_transport_error(req, ATTEMPT_TIMEOUT, attempt, elapsed_ms(start));
-		outcome = attempt_once(req, url, remaining);
+		outcome = attempt_once(req, url, remaining, (size_t) dune_mv_max_response_size);
 		if (outcome == ATTEMPT_RESPONSE)
 		{
 			curl_easy_getinfo(easy_handle, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -496,8 +547,15 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 	}
 
 	resp->body = palloc(xfer.len + 1);
-	memcpy(resp->body, xfer.buf, xfer.len);
+	if (xfer.len > 0)
+		memcpy(resp->body, xfer.buf, xfer.len);
 	resp->body[xfer.len] = '\0';
+	if (xfer.size > KEPT_BUFFER_SIZE)
+	{
+		free(xfer.buf);
+		xfer.buf = NULL;
+		xfer.size = 0;
+	}
 	resp->body_len = xfer.len;
 	strlcpy(resp->content_type, xfer.content_type, sizeof(resp->content_type));
 	resp->retry_after_ms = retry_after_ms();

@@ -2,6 +2,11 @@
  * json_util.c
  *	  json-c objects owned by PostgreSQL memory contexts.
  *
+ * Strings inside json-c objects are UTF-8 (what the APIs speak): text goes in
+ * through json_add_string and json_from_jsonb, converted from the server
+ * encoding, and comes out through json_string_value, json_string_field and
+ * json_jsonb, converted back.
+ *
  * Every json-c object the extension creates or parses is registered with a
  * reset callback on CurrentMemoryContext, so it is released when that context
  * is reset or deleted: after the call, and also on every error path.  Objects
@@ -16,6 +21,7 @@
 #include "json_util.h"
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
 #define JSON_MAX_DEPTH 64
@@ -88,8 +94,14 @@ json_object *
 json_from_jsonb(Datum jsonb)
 {
 	char	   *text = DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb));
-	json_object *obj = json_tokener_parse(text);
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	json_object *obj;
 
+	if (tok == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	text = pg_server_to_any(text, strlen(text), PG_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int) strlen(text));
+	json_tokener_free(tok);
 	if (obj == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -97,7 +109,15 @@ json_from_jsonb(Datum jsonb)
 	return json_owned(obj);
 }
 
-/* The string value of obj[key], or NULL when missing or not a string. */
+/* A JSON string value as text in the server encoding. */
+char *
+json_string_value(json_object *v)
+{
+	return pg_any_to_server(json_object_get_string(v), json_object_get_string_len(v),
+							PG_UTF8);
+}
+
+/* The string value of obj[key] (server encoding), or NULL when missing or not a string. */
 const char *
 json_string_field(json_object *obj, const char *key)
 {
@@ -106,7 +126,7 @@ json_string_field(json_object *obj, const char *key)
 	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
 		!json_object_is_type(v, json_type_string))
 		return NULL;
-	return json_object_get_string(v);
+	return json_string_value(v);
 }
 
 /* Read obj[key] as an integer; false when missing or not an integer. */
@@ -148,11 +168,12 @@ json_double_field(json_object *obj, const char *key, double *out)
 	return true;
 }
 
-/* obj[key] = value (a string). */
+/* obj[key] = value (a string in the server encoding, stored as UTF-8). */
 void
 json_add_string(json_object *obj, const char *key, const char *value)
 {
-	json_add_child(obj, key, json_object_new_string(value));
+	json_add_child(obj, key, json_object_new_string(pg_server_to_any(value, strlen(value),
+																	 PG_UTF8)));
 }
 
 /* obj[key] = child; obj takes over the reference to child. */
@@ -183,9 +204,10 @@ json_jsonb(json_object *obj)
 	return json_text_jsonb(json_text(obj));
 }
 
-/* JSON text as a jsonb Datum. */
+/* JSON text (UTF-8, as json_text makes it) as a jsonb Datum. */
 Datum
 json_text_jsonb(const char *text)
 {
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
+	return DirectFunctionCall1(jsonb_in,
+							   CStringGetDatum(pg_any_to_server(text, strlen(text), PG_UTF8)));
 }

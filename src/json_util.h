@@ -22,6 +22,7 @@ extern json_object *json_owned(json_object *obj);
 extern json_object *json_new_object(void);
 extern json_object *json_parse_owned(const char *text, size_t len);
 extern json_object *json_from_jsonb(Datum jsonb);
+extern char *json_string_value(json_object *v);
 extern const char *json_string_field(json_object *obj, const char *key);
 extern bool json_int64_field(json_object *obj, const char *key, int64 *out);
 extern bool json_bool_field(json_object *obj, const char *key, bool *out);

@@ -313,28 +313,7 @@ void
 lance_prepare(ApiCall *call, const char *operation, const char *target,
 			  const char *method, const char *path, HttpRetryPolicy retry)
 {
-	memset(call, 0, sizeof(*call));
-	call->provider = "lance";
-	call->operation = operation;
-	call->target = target;
-	call->req.service = "Lance";
-	call->req.method = method;
-	call->req.path = path;
-	call->req.retry = retry;
-}
-
-/* A credential setting: set (non-empty) or not; a control character is refused. */
-static bool
-credential_set(const char *value, const char *setting)
-{
-	if (value == NULL || value[0] == '\0')
-		return false;
-	if (has_control_char(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s contains a control character", setting),
-				 errhint("A superuser sets it again in postgresql.conf or with ALTER SYSTEM.")));
-	return true;
+	api_prepare(call, "lance", "Lance", operation, target, method, path, retry);
 }
 
 /*
@@ -347,9 +326,9 @@ lance_send(ApiCall *call)
 {
 	char	   *volatile lines[3] = {NULL, NULL, NULL};
 	const char *headers[3];
-	bool		key = credential_set(dune_mv_lance_api_key, "dune_mv.lance_api_key");
-	bool		token = credential_set(dune_mv_lance_bearer_token, "dune_mv.lance_bearer_token");
-	bool		database = credential_set(dune_mv_lance_database, "dune_mv.lance_database");
+	bool		key = api_credential_set(dune_mv_lance_api_key, "dune_mv.lance_api_key");
+	bool		token = api_credential_set(dune_mv_lance_bearer_token, "dune_mv.lance_bearer_token");
+	bool		database = api_credential_set(dune_mv_lance_database, "dune_mv.lance_database");
 
 	if (!key && !token)
 		ereport(ERROR,
@@ -362,9 +341,9 @@ lance_send(ApiCall *call)
 		int			n = 0;
 
 		if (key)
-			lines[0] = psprintf("x-api-key: %s", dune_mv_lance_api_key);
+			lines[0] = api_secret_header("x-api-key: ", dune_mv_lance_api_key);
 		if (token)
-			lines[1] = psprintf("Authorization: Bearer %s", dune_mv_lance_bearer_token);
+			lines[1] = api_secret_header("Authorization: Bearer ", dune_mv_lance_bearer_token);
 		if (database)
 			lines[2] = psprintf("x-lancedb-database: %s", dune_mv_lance_database);
 		for (int i = 0; i < 3; i++)
@@ -377,8 +356,7 @@ lance_send(ApiCall *call)
 	PG_FINALLY();
 	{
 		for (int i = 0; i < 3; i++)
-			if (lines[i])
-				explicit_bzero(lines[i], strlen(lines[i]));
+			api_wipe(lines[i]);
 		call->req.headers = NULL;
 		call->req.nheaders = 0;
 	}

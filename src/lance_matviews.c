@@ -108,13 +108,6 @@ static const RefreshInt refresh_ints[] = {
 
 static void bad_udtf_spec(const char *problem, const char *hint) pg_attribute_noreturn();
 
-/* Text argument n, or NULL when the argument is NULL. */
-static char *
-text_arg_or_null(FunctionCallInfo fcinfo, int n)
-{
-	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 /* Raise 22023 about udtf_spec. */
 static void
 bad_udtf_spec(const char *problem, const char *hint)
@@ -419,7 +412,7 @@ static json_object *
 refresh_body(FunctionCallInfo fcinfo)
 {
 	json_object *body = json_new_object();
-	char	   *cluster = text_arg_or_null(fcinfo, REFRESH_ARG_CLUSTER);
+	char	   *cluster = rows_text_arg(fcinfo, REFRESH_ARG_CLUSTER);
 
 	for (size_t i = 0; i < lengthof(refresh_ints); i++)
 	{

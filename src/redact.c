@@ -39,7 +39,12 @@ mask_value(char *text, const char *secret)
 		memset(p, '*', n);
 }
 
-/* Mask the quoted literal that follows "<setting> = " or "<setting> TO ". */
+/*
+ * Mask what follows a secret setting's name up to the end of the statement
+ * or line, whatever the quoting ('...', E'...', $$...$$, set_config(...)):
+ * a value being assigned is not yet the current one, so mask_value cannot
+ * find it.
+ */
 static void
 mask_assignment(char *text, const char *setting)
 {
@@ -48,19 +53,9 @@ mask_assignment(char *text, const char *setting)
 	while ((p = strstr(p, setting)) != NULL)
 	{
 		p += strlen(setting);
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '"' || *p == '=' ||
-			   *p == 'T' || *p == 't' || *p == 'O' || *p == 'o')
-			p++;
-		if (*p == '\'')
-		{
-			for (p++; *p && !(*p == '\'' && p[1] != '\''); p++)
-			{
-				if (*p == '\'')
-					p++;		/* doubled quote inside the literal */
-				else
-					*p = '*';
-			}
-		}
+		for (; *p && *p != ';' && *p != '\n'; p++)
+			if (*p != ' ')
+				*p = '*';
 	}
 }
 

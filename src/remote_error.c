@@ -13,6 +13,7 @@
 #include "json_util.h"
 
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 
 #include "redact.h"
 #include "remote_error.h"
@@ -81,12 +82,14 @@ hint_for_status(const HttpRequest *req, long status)
 static char *
 clean_api_text(const char *text)
 {
-	char	   *out = pnstrdup(text, MAX_API_TEXT);
-	size_t		len = strlen(out);
+	char	   *out = pstrdup(text);
+	size_t		len;
 
+	redact_secrets(out);		/* before clipping: a clipped key would no longer match */
+	len = pg_mbcliplen(out, strlen(out), MAX_API_TEXT);
 	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' '))
-		out[--len] = '\0';
-	redact_secrets(out);
+		len--;
+	out[len] = '\0';
 	return out;
 }
 

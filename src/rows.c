@@ -32,3 +32,10 @@ rows_text_or_null(const char *s, bool *isnull)
 	*isnull = (s == NULL);
 	return s ? CStringGetTextDatum(s) : (Datum) 0;
 }
+
+/* Text argument n as a C string, or NULL when the argument is NULL. */
+char *
+rows_text_arg(FunctionCallInfo fcinfo, int n)
+{
+	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
+}

@@ -10,5 +10,6 @@
 
 extern Datum rows_form(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
 extern Datum rows_text_or_null(const char *s, bool *isnull);
+extern char *rows_text_arg(FunctionCallInfo fcinfo, int n);
 
 #endif

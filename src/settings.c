@@ -108,7 +108,7 @@ settings_init(void)
 	DefineCustomIntVariable("dune_mv.max_response_size",
 							"Largest response body accepted, in bytes.",
 							NULL, &dune_mv_max_response_size, 8 * 1024 * 1024,
-							1024, 1024 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
+							1024, 256 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 	define_ms("dune_mv.poll_interval_min",
 			  "First interval between status polls of the wait functions.",

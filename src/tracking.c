@@ -222,8 +222,8 @@ tracking_send_catching(TrackingSendFn send, ApiCall *call, const int *sqlstates)
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
 		for (const int *s = sqlstates; *s != 0; s++)
-			if (edata->sqlerrcode == *s)
-				caught = *s;
+			if (edata->sqlerrcode == *s && call->resp.status != 0)
+				caught = *s;	/* only errors raised for an HTTP response */
 		if (caught == 0)
 			ReThrowError(edata);
 		FreeErrorData(edata);

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/timestamp.h"
 #include "utils/datetime.h"
 
@@ -47,7 +48,7 @@ dune_name_problem(const char *name)
 		return psprintf("it must be %d to %d characters long", DUNE_NAME_MIN, DUNE_NAME_MAX);
 	for (const char *p = name; *p; p++)
 		if (!dune_name_char(*p))
-			return psprintf("character \"%c\" is not allowed", *p);
+			return psprintf("character \"%.*s\" is not allowed", pg_mblen(p), p);
 	if (name[len - 1] == '_')
 		return "it must not end with an underscore";
 	return NULL;
@@ -102,6 +103,10 @@ validate_dune_id(const char *id, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid %s: it must be 1 to 128 characters long", what)));
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid %s \"%s\"", what, id)));
 	for (const unsigned char *p = (const unsigned char *) id; *p; p++)
 		if (*p <= ' ' || *p == 0x7f)
 			ereport(ERROR,
