@@ -6,17 +6,19 @@
 -- Execution ids restart with the stand-in: forget those of earlier suites.
 DELETE FROM dune_mv.executions;
 SELECT coalesce(max(id), 0) AS c0 FROM dune_mv.calls \gset
-SET dune_mv.poll_interval_min = '100ms';
-SET dune_mv.poll_interval_max = '400ms';
+-- Poll intervals and the stand-in's state durations scale together with the slack,
+-- so the same polls see the same states under valgrind.
+SELECT set_config('dune_mv.poll_interval_min', (100 * :slack) || 'ms', false) AS ignored,
+	set_config('dune_mv.poll_interval_max', (400 * :slack) || 'ms', false) AS ignored \gset
 
 -- PENDING for 200 ms, EXECUTING until 600 ms, then COMPLETED; polls at about 0, 0.1, 0.3, 0.7 s.
-\! $DUNE_MV_CTL -q dune set pending_ms=200 executing_ms=400
-SELECT execution_id FROM dune_mv_upsert('result_w42', 301);
+\! $DUNE_MV_CTL -q dune set pending_ms=$((200 * DUNE_MV_TIME_SLACK)) executing_ms=$((400 * DUNE_MV_TIME_SLACK))
 SELECT clock_timestamp() AS t0 \gset
+SELECT execution_id FROM dune_mv_upsert('result_w42', 301);
 SELECT execution_id, state, is_finished, started_at < ended_at AS ordered, cost_credits,
 	error_type, raw->>'state' AS raw_state
 FROM dune_mv_wait('01JDMV00000000000000000001');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' * :slack AS took_about_700ms;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' * :slack AND interval '1.5 s' * :slack AS took_about_700ms;
 -- Every poll was recorded, and every state it was seen in.
 SELECT state FROM dune_mv.execution_states WHERE remote_id = '01JDMV00000000000000000001' ORDER BY id;
 SELECT count(*) BETWEEN 3 AND 5 AS polls_recorded FROM dune_mv.calls
@@ -28,6 +30,8 @@ SELECT count(*) AS polls_before FROM dune_mv.calls WHERE operation = 'status' \g
 SELECT state FROM dune_mv_wait('01JDMV00000000000000000001');
 SELECT count(*) - :polls_before AS polls FROM dune_mv.calls WHERE operation = 'status';
 
+SET dune_mv.poll_interval_min = '100ms';
+SET dune_mv.poll_interval_max = '400ms';
 -- Backoff: the intervals between polls (as the server saw them) double
 -- from poll_interval_min up to poll_interval_max.
 \! $DUNE_MV_CTL -q dune set pending_ms=0 executing_ms=2500

@@ -7,17 +7,19 @@
 DELETE FROM dune_mv.executions WHERE provider = 'lance';
 SELECT coalesce(max(id), 0) AS c0 FROM dune_mv.calls \gset
 \set s1 '/////3gAAAAQAAAACgAMAAgACgAEAAAADAAAABAAAAAEAAEACAAIAAAABAAIAAAABAAAAAEAAAAUAAAAEAAUAAQAEAARAAgAAAAMABAAAAAQAAAAHAAAACQAAAABAgAAAgAAAGlkAAAIAAwABAAIAAgAAABAAAAAAQAAAAAAAAA='
-SET dune_mv.poll_interval_min = '100ms';
-SET dune_mv.poll_interval_max = '400ms';
+-- Poll intervals and the stand-in's state durations scale together with the slack,
+-- so the same polls see the same states under valgrind.
+SELECT set_config('dune_mv.poll_interval_min', (100 * :slack) || 'ms', false) AS ignored,
+	set_config('dune_mv.poll_interval_max', (400 * :slack) || 'ms', false) AS ignored \gset
 
 -- IN_PROGRESS for 600 ms, then DONE; polls at about 0, 0.1, 0.3, 0.7 s.
-\! $DUNE_MV_CTL -q lance set pending_ms=200 executing_ms=400
-SELECT job_id FROM lance_mv_create(ARRAY['w45', 'view'], 'query', 'q', :'s1', with_no_data => false);
+\! $DUNE_MV_CTL -q lance set pending_ms=$((200 * DUNE_MV_TIME_SLACK)) executing_ms=$((400 * DUNE_MV_TIME_SLACK))
 SELECT clock_timestamp() AS t0 \gset
+SELECT job_id FROM lance_mv_create(ARRAY['w45', 'view'], 'query', 'q', :'s1', with_no_data => false);
 SELECT job_id, job_type, state, is_finished, created_at IS NOT NULL AS created, failure_phase,
 	raw->>'job_state' AS raw_state
 FROM lance_mv_wait('job-000001');
-SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' AND interval '1.5 s' * :slack AS took_about_700ms;
+SELECT clock_timestamp() - :'t0'::timestamptz BETWEEN interval '0.6 s' * :slack AND interval '1.5 s' * :slack AS took_about_700ms;
 -- Every poll was recorded, and every state it was seen in.
 SELECT state FROM dune_mv.execution_states WHERE provider = 'lance' AND remote_id = 'job-000001'
 ORDER BY id;
@@ -30,6 +32,8 @@ SELECT count(*) AS polls_before FROM dune_mv.calls WHERE operation = 'job_status
 SELECT state FROM lance_mv_wait('job-000001');
 SELECT count(*) - :polls_before AS polls FROM dune_mv.calls WHERE operation = 'job_status';
 
+SET dune_mv.poll_interval_min = '100ms';
+SET dune_mv.poll_interval_max = '400ms';
 -- Backoff: the intervals between polls (as the server saw them) double
 -- from poll_interval_min up to poll_interval_max.
 \! $DUNE_MV_CTL -q lance set pending_ms=0 executing_ms=2500
