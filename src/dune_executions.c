@@ -33,18 +33,6 @@ PG_FUNCTION_INFO_V1(dune_mv_status);
 PG_FUNCTION_INFO_V1(dune_mv_wait);
 PG_FUNCTION_INFO_V1(dune_mv_cancel);
 
-/* The execution id argument, checked. */
-static char *
-execution_id_arg(FunctionCallInfo fcinfo)
-{
-	char	   *id;
-
-	validate_required(PG_ARGISNULL(0), "execution_id");
-	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	validate_dune_id(id, "execution_id");
-	return id;
-}
-
 /* The text of a JSON number field (as received), or NULL. */
 static const char *
 json_number_text(json_object *obj, const char *key)
@@ -145,6 +133,20 @@ status_row(FunctionCallInfo fcinfo, const TrackedExecution *exec)
 	return rows_form(fcinfo, values, nulls);
 }
 
+/* What dune_mv_status and dune_mv_wait read: the execution named by argument 0. */
+static PollTarget
+execution_target(FunctionCallInfo fcinfo)
+{
+	PollTarget	target = {
+		"Dune execution",
+		"The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.",
+		NULL, dune_send, prepare_status, record_status
+	};
+
+	target.id = validate_id_arg(fcinfo, 0, "execution_id");
+	return target;
+}
+
 /*
  * dune_mv_status(execution_id)
  *	  GET /v1/execution/{id}/status, recorded; one dune_mv.execution_status row.
@@ -152,13 +154,10 @@ status_row(FunctionCallInfo fcinfo, const TrackedExecution *exec)
 Datum
 dune_mv_status(PG_FUNCTION_ARGS)
 {
-	char	   *id = execution_id_arg(fcinfo);
-	ApiCall		call;
+	PollTarget	target = execution_target(fcinfo);
 	TrackedExecution exec;
 
-	prepare_status(&call, id);
-	dune_send(&call);
-	record_status(&call, id, &exec);
+	poll_once(&target, &exec);
 	return status_row(fcinfo, &exec);
 }
 
@@ -170,14 +169,9 @@ dune_mv_status(PG_FUNCTION_ARGS)
 Datum
 dune_mv_wait(PG_FUNCTION_ARGS)
 {
-	PollTarget	target = {
-		"Dune execution",
-		"The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.",
-		NULL, dune_send, prepare_status, record_status
-	};
+	PollTarget	target = execution_target(fcinfo);
 	TrackedExecution exec;
 
-	target.id = execution_id_arg(fcinfo);
 	validate_required(PG_ARGISNULL(1), "timeout");
 	poll_until_finished(&target, PG_GETARG_INTERVAL_P(1), &exec);
 	return status_row(fcinfo, &exec);
@@ -192,7 +186,7 @@ dune_mv_wait(PG_FUNCTION_ARGS)
 Datum
 dune_mv_cancel(PG_FUNCTION_ARGS)
 {
-	char	   *id = execution_id_arg(fcinfo);
+	char	   *id = validate_id_arg(fcinfo, 0, "execution_id");
 	ApiCall		call;
 	bool		success;
 

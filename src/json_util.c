@@ -155,19 +155,6 @@ json_bool_field(json_object *obj, const char *key, bool *out)
 	return true;
 }
 
-/* Read obj[key] as a number; false when missing or not a number. */
-bool
-json_double_field(json_object *obj, const char *key, double *out)
-{
-	json_object *v;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
-		!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-		return false;
-	*out = json_object_get_double(v);
-	return true;
-}
-
 /* obj[key] = value (a string in the server encoding, stored as UTF-8). */
 void
 json_add_string(json_object *obj, const char *key, const char *value)

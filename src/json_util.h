@@ -26,7 +26,6 @@ extern char *json_string_value(json_object *v);
 extern const char *json_string_field(json_object *obj, const char *key);
 extern bool json_int64_field(json_object *obj, const char *key, int64 *out);
 extern bool json_bool_field(json_object *obj, const char *key, bool *out);
-extern bool json_double_field(json_object *obj, const char *key, double *out);
 extern void json_add_string(json_object *obj, const char *key, const char *value);
 extern void json_add_child(json_object *obj, const char *key, json_object *child);
 extern char *json_text(json_object *obj);

@@ -228,13 +228,6 @@ id_build(LanceId *id, Datum array, const char *delimiter, bool is_namespace)
 	id->key = key.data;
 }
 
-/* Check an object's id (1 to 64 names) and its delimiter; see id_build. */
-void
-lance_id_build(LanceId *id, Datum array, const char *delimiter)
-{
-	id_build(id, array, delimiter, false);
-}
-
 /*
  * The id argument idarg (a namespace when is_namespace) with the delimiter
  * argument delimarg, both required, checked and built.

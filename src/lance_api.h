@@ -22,7 +22,6 @@ typedef struct LanceId
 	char	   *key;			/* names joined with U+001F: one per view, any delimiter */
 } LanceId;
 
-extern void lance_id_build(LanceId *id, Datum array, const char *delimiter);
 extern void lance_id_arg(FunctionCallInfo fcinfo, int idarg, int delimarg, bool is_namespace,
 						 LanceId *id);
 extern char *lance_view_target(const LanceId *id, char **kind);

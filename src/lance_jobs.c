@@ -34,18 +34,6 @@ PG_FUNCTION_INFO_V1(lance_mv_wait);
 
 static const char *const final_states[] = {"DONE", "FAILED", "CANCELLED", "TIMED_OUT"};
 
-/* The job id argument, checked. */
-static char *
-job_id_arg(FunctionCallInfo fcinfo)
-{
-	char	   *id;
-
-	validate_required(PG_ARGISNULL(0), "job_id");
-	id = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	validate_dune_id(id, "job_id");
-	return id;
-}
-
 /* Prepare POST /v1/jobs/describe {"job_id": id}: a read, retried as one. */
 static void
 prepare_job(ApiCall *call, const char *job_id)
@@ -129,6 +117,20 @@ job_row(FunctionCallInfo fcinfo, const TrackedExecution *exec)
 	return rows_form(fcinfo, values, nulls);
 }
 
+/* What lance_mv_job_status and lance_mv_wait read: the job named by argument 0. */
+static PollTarget
+job_target(FunctionCallInfo fcinfo)
+{
+	PollTarget	target = {
+		"Lance job",
+		"The job goes on: call lance_mv_wait or lance_mv_job_status again later.",
+		NULL, lance_send, prepare_job, record_job
+	};
+
+	target.id = validate_id_arg(fcinfo, 0, "job_id");
+	return target;
+}
+
 /*
  * lance_mv_job_status(job_id)
  *	  POST /v1/jobs/describe, recorded; one dune_mv.lance_job_status row.
@@ -136,13 +138,10 @@ job_row(FunctionCallInfo fcinfo, const TrackedExecution *exec)
 Datum
 lance_mv_job_status(PG_FUNCTION_ARGS)
 {
-	char	   *id = job_id_arg(fcinfo);
-	ApiCall		call;
+	PollTarget	target = job_target(fcinfo);
 	TrackedExecution exec;
 
-	prepare_job(&call, id);
-	lance_send(&call);
-	record_job(&call, id, &exec);
+	poll_once(&target, &exec);
 	return job_row(fcinfo, &exec);
 }
 
@@ -154,14 +153,9 @@ lance_mv_job_status(PG_FUNCTION_ARGS)
 Datum
 lance_mv_wait(PG_FUNCTION_ARGS)
 {
-	PollTarget	target = {
-		"Lance job",
-		"The job goes on: call lance_mv_wait or lance_mv_job_status again later.",
-		NULL, lance_send, prepare_job, record_job
-	};
+	PollTarget	target = job_target(fcinfo);
 	TrackedExecution exec;
 
-	target.id = job_id_arg(fcinfo);
 	validate_required(PG_ARGISNULL(1), "timeout");
 	poll_until_finished(&target, PG_GETARG_INTERVAL_P(1), &exec);
 	return job_row(fcinfo, &exec);

@@ -85,6 +85,17 @@ raise_wait_timeout(const PollTarget *target, Interval *timeout, const char *last
 			 errhint("%s", target->hint)));
 }
 
+/* Read the target's status once: prepare, send and record (no catching, no sleeping). */
+void
+poll_once(const PollTarget *target, TrackedExecution *exec)
+{
+	ApiCall		call;
+
+	target->prepare(&call, target->id);
+	target->send(&call);
+	target->record(&call, target->id, exec);
+}
+
 /*
  * Poll target until it is finished, sleeping with backoff between polls;
  * fills in *exec from the last poll (its memory lives until the caller's

@@ -22,6 +22,7 @@ typedef struct PollTarget
 	void		(*record) (ApiCall *call, const char *id, TrackedExecution *exec);
 } PollTarget;
 
+extern void poll_once(const PollTarget *target, TrackedExecution *exec);
 extern void poll_until_finished(const PollTarget *target, Interval *timeout,
 								TrackedExecution *exec);
 

@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "mb/pg_wchar.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/datetime.h"
 
@@ -93,9 +94,9 @@ validate_dune_view_ref(const char *name)
 				 errhint("Pass the fully qualified name that dune_mv_upsert returned (\"dune.<team>.result_...\"), or the bare \"result_...\" name of a view upserted from this database.")));
 }
 
-/* An execution or job id: non-empty, printable, bounded. */
+/* A Dune execution id or a Lance job id: non-empty, printable, bounded, not a dot segment. */
 void
-validate_dune_id(const char *id, const char *what)
+validate_remote_id(const char *id, const char *what)
 {
 	size_t		len = strlen(id);
 
@@ -187,4 +188,16 @@ format_rfc3339(TimestampTz ts)
 						tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year, tm.tm_mon,
 					tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Text argument n as a remote id (execution_id, job_id): required and checked. */
+char *
+validate_id_arg(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	char	   *id;
+
+	validate_required(PG_ARGISNULL(n), what);
+	id = text_to_cstring(PG_GETARG_TEXT_PP(n));
+	validate_remote_id(id, what);
+	return id;
 }

@@ -7,11 +7,13 @@
 #define DUNE_MV_VALIDATE_H
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 
 extern void validate_required(bool isnull, const char *argname);
 extern void validate_dune_name(const char *name);
 extern void validate_dune_view_ref(const char *name);
-extern void validate_dune_id(const char *id, const char *what);
+extern void validate_remote_id(const char *id, const char *what);
+extern char *validate_id_arg(FunctionCallInfo fcinfo, int n, const char *what);
 extern void validate_query_id(int64 query_id);
 extern void validate_performance(const char *performance);
 extern void validate_cron(const char *cron);
