@@ -3,7 +3,7 @@
 
 EXTENSION = dune_mv
 MODULE_big = dune_mv
-OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
+OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c src/*/*.c))
 # The extension script is assembled from one file per concern in sql/install/.
 DATA_built = sql/dune_mv--1.0.sql
 PGFILEDESC = "dune_mv - Dune and LanceDB materialized views from SQL"

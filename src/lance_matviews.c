@@ -22,7 +22,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "arrow_schema.h"
+#include "arrow/arrow_schema.h"
 #include "catalog.h"
 #include "guard.h"
 #include "lance_api.h"

@@ -11,7 +11,7 @@
 #include "utils/timestamp.h"
 #include "utils/datetime.h"
 
-#include "cron.h"
+#include "cron/cron.h"
 #include "validate.h"
 
 #define DUNE_NAME_MIN 8

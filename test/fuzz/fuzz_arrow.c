@@ -1,24 +1,24 @@
 /*
  * fuzz_arrow.c
- *		libFuzzer target for the Arrow schema message decoder (src/arrow_ipc.c,
- *		src/arrow_ipc_flatbuf.c, src/arrow_ipc_types.c).
+ *		libFuzzer target for the Arrow schema message decoder (src/arrow/arrow_ipc.c,
+ *		src/arrow/arrow_ipc_flatbuf.c, src/arrow/arrow_ipc_types.c).
  *
  * Every input is decoded; an input that decodes is re-encoded with
- * src/arrow_ipc_write.c and decoded again, and both results must be equal.
+ * src/arrow/arrow_ipc_write.c and decoded again, and both results must be equal.
  * The arrow_ipc*.c files use no PostgreSQL code, so no shim is needed.
  *
  * Run: test/fuzz/run_arrow.sh [SECONDS] (builds with clang, writes seeds,
  * fuzzes).  By hand (clang with libFuzzer and sanitizers):
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -I src \
- *		test/fuzz/fuzz_arrow.c src/arrow_ipc.c src/arrow_ipc_flatbuf.c \
- *		src/arrow_ipc_types.c src/arrow_ipc_write.c -o /tmp/fuzz_arrow
+ *		test/fuzz/fuzz_arrow.c src/arrow/arrow_ipc.c src/arrow/arrow_ipc_flatbuf.c \
+ *		src/arrow/arrow_ipc_types.c src/arrow/arrow_ipc_write.c -o /tmp/fuzz_arrow
  *	/tmp/fuzz_arrow -max_total_time=60 -max_len=8192 CORPUS_DIR
  * where CORPUS_DIR holds seed messages (run_arrow.sh writes four).
  * Without libFuzzer, build with -DFUZZ_MAIN to run the
  * target over files named on the command line:
  *	gcc -DFUZZ_MAIN -fsanitize=address,undefined -I src test/fuzz/fuzz_arrow.c \
- *		src/arrow_ipc.c src/arrow_ipc_flatbuf.c src/arrow_ipc_types.c \
- *		src/arrow_ipc_write.c -o /tmp/fuzz_arrow_main
+ *		src/arrow/arrow_ipc.c src/arrow/arrow_ipc_flatbuf.c src/arrow/arrow_ipc_types.c \
+ *		src/arrow/arrow_ipc_write.c -o /tmp/fuzz_arrow_main
  */
 #include "arrow_ipc.h"
 

@@ -1,15 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * fuzz_cron.c
- *	  libFuzzer target for cron_check() (src/cron.c, src/cron_gaps.c).
+ *	  libFuzzer target for cron_check() (src/cron/cron.c, src/cron/cron_gaps.c).
  *
  * Build and run (from the repository root):
- *	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I src \
- *		  test/fuzz/fuzz_cron.c src/cron.c src/cron_gaps.c -o /tmp/fuzz_cron
+ *	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I src/cron \
+ *		  test/fuzz/fuzz_cron.c src/cron/cron.c src/cron/cron_gaps.c -o /tmp/fuzz_cron
  *	  mkdir -p /tmp/cron_corpus && /tmp/fuzz_cron -max_total_time=60 /tmp/cron_corpus
  *
  * (the minimal form is: clang -fsanitize=fuzzer,address -I src
- * test/fuzz/fuzz_cron.c src/cron.c src/cron_gaps.c).  Without libFuzzer,
+ * test/fuzz/fuzz_cron.c src/cron/cron.c src/cron/cron_gaps.c).  Without libFuzzer,
  * build with -DFUZZ_STANDALONE to replay input files given as arguments.
  *
  * Besides memory errors, it aborts when a result breaks an invariant:

@@ -13,9 +13,9 @@ secs=${1:-60}
 work=${ARROW_FUZZ_DIR:-/tmp/arrow_fuzz}
 mkdir -p "$work/corpus"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I "$root/src" "$root/test/fuzz/fuzz_arrow.c" "$root/src/arrow_ipc.c" \
-	"$root/src/arrow_ipc_flatbuf.c" "$root/src/arrow_ipc_types.c" \
-	"$root/src/arrow_ipc_write.c" -o "$work/fuzz_arrow"
+	-I "$root/src/arrow" -I "$root/src" "$root/test/fuzz/fuzz_arrow.c" "$root/src/arrow/arrow_ipc.c" \
+	"$root/src/arrow/arrow_ipc_flatbuf.c" "$root/src/arrow/arrow_ipc_types.c" \
+	"$root/src/arrow/arrow_ipc_write.c" -o "$work/fuzz_arrow"
 n=0
 while read -r seed; do
 	n=$((n + 1))

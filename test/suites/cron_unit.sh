@@ -1,5 +1,5 @@
 #!/bin/sh
-# Build the standalone unit tests of src/cron.c and src/cron_gaps.c into a
+# Build the standalone unit tests of src/cron/cron.c and src/cron/cron_gaps.c into a
 # temporary directory and run them.  Needs no server; prints the test
 # program's output (its last line is "N passed, N failed") and exits with
 # its status.
@@ -8,8 +8,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cron_unit.XXXXXX") || { echo "0 passed, 1 failed"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cc=${CC:-cc}
-if ! "$cc" -std=c99 -Wall -Wextra -Werror -O2 -I "$root/src" \
-	"$root/test/unit/cron_test.c" "$root/src/cron.c" "$root/src/cron_gaps.c" -o "$tmp/cron_test" 2>"$tmp/build.log"; then
+if ! "$cc" -std=c99 -Wall -Wextra -Werror -O2 -I "$root/src/cron" \
+	"$root/test/unit/cron_test.c" "$root/src/cron/cron.c" "$root/src/cron/cron_gaps.c" -o "$tmp/cron_test" 2>"$tmp/build.log"; then
 	cat "$tmp/build.log"
 	echo "cron_test: build failed"
 	echo "0 passed, 1 failed"

@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * cron_test.c
- *	  Table-driven unit tests for src/cron.c and src/cron_gaps.c
+ *	  Table-driven unit tests for src/cron/cron.c and src/cron/cron_gaps.c
  *	  (standalone, no PostgreSQL).
  *
  * Build and run:
- *	  cc -std=c99 -Wall -Wextra -Werror -I src test/unit/cron_test.c \
- *		  src/cron.c src/cron_gaps.c -o cron_test
+ *	  cc -std=c99 -Wall -Wextra -Werror -I src/cron test/unit/cron_test.c \
+ *		  src/cron/cron.c src/cron/cron_gaps.c -o cron_test
  *	  ./cron_test
  *
  * Each table row (and each special test) is one case made of several
