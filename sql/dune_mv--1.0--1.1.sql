@@ -2,3 +2,206 @@
 -- (test/suites/upgrade.sh compares them): every change made to
 -- sql/install/*.sql since 1.0 is repeated here.
 \echo Use "ALTER EXTENSION dune_mv UPDATE TO '1.1'" to load this file. \quit
+
+-- COMMENT ON everything (issue 7).  The comments on the Lance and Arrow functions
+-- that 1.0 already had are unchanged.  Each block follows the install file that
+-- holds the same statements next to their objects.
+
+-- 00_catalog.sql
+COMMENT ON SCHEMA dune_mv IS
+	'dune_mv''s catalog: calls, known views, executions and jobs; written only by the extension''s functions';
+COMMENT ON TABLE dune_mv.calls IS
+	'One row per successful call to the Dune or LanceDB API, and per refresh skipped by the overlap guard';
+COMMENT ON COLUMN dune_mv.calls.id IS 'Row id, increasing in call order';
+COMMENT ON COLUMN dune_mv.calls.called_at IS 'When the call was recorded: just after it returned, or when it was skipped';
+COMMENT ON COLUMN dune_mv.calls.role IS 'The role that made the call; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.calls.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.calls.operation IS
+	'What was called: upsert, refresh, get, list, delete, status or cancel (Dune); create, refresh, describe, exists, drop, list or job_status (Lance)';
+COMMENT ON COLUMN dune_mv.calls.target IS
+	'What the call was about: the view (a Lance id joined with its delimiter), an execution or job id, a listed namespace, or * for a Dune list';
+COMMENT ON COLUMN dune_mv.calls.outcome IS
+	'''ok'', or ''skipped'' for a refresh not sent because another refresh of the view was in progress';
+COMMENT ON COLUMN dune_mv.calls.request IS 'Method, path and body sent, never a credential; NULL for a skipped refresh';
+COMMENT ON COLUMN dune_mv.calls.response IS 'The reply body as received; NULL when there was none';
+COMMENT ON COLUMN dune_mv.calls.http_status IS 'HTTP status of the reply; NULL for a skipped refresh';
+COMMENT ON COLUMN dune_mv.calls.execution_id IS 'The Dune execution id or Lance job id the call started or was about';
+COMMENT ON COLUMN dune_mv.calls.version IS 'The Lance table version the reply reported (create, describe)';
+COMMENT ON COLUMN dune_mv.calls.duration_ms IS 'How long the call took in milliseconds, retries and waits included; NULL for a skipped refresh';
+COMMENT ON SEQUENCE dune_mv.calls_id_seq IS 'Ids of dune_mv.calls';
+COMMENT ON INDEX dune_mv.calls_pkey IS 'One row per id';
+COMMENT ON INDEX dune_mv.calls_role_called_at_idx IS 'A role''s calls by time (dune_mv_purge)';
+COMMENT ON INDEX dune_mv.calls_execution_id_idx IS 'The calls about an execution or job';
+COMMENT ON INDEX dune_mv.calls_target_idx IS 'The calls about a view, by provider and target';
+COMMENT ON TABLE dune_mv.views IS
+	'One row per view (Dune or LanceDB) a role knows, kept current by every call about it';
+COMMENT ON COLUMN dune_mv.views.role IS 'The role whose view this is; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.views.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
+COMMENT ON COLUMN dune_mv.views.query_id IS 'Dune: the saved query the view is built from';
+COMMENT ON COLUMN dune_mv.views.cron_expression IS 'Dune: the refresh schedule (5 fields, UTC); NULL: none';
+COMMENT ON COLUMN dune_mv.views.expires_at IS 'Dune: when the refresh schedule ends';
+COMMENT ON COLUMN dune_mv.views.performance IS 'Dune: the engine size asked for (small, medium or large)';
+COMMENT ON COLUMN dune_mv.views.is_private IS 'Dune: whether the view is private';
+COMMENT ON COLUMN dune_mv.views.lance_id IS 'Lance: the namespace path then the view''s name';
+COMMENT ON COLUMN dune_mv.views.lance_delimiter IS 'Lance: the delimiter that joins lance_id into name';
+COMMENT ON COLUMN dune_mv.views.kind IS 'Lance: the view''s kind (query, udtf or chunker)';
+COMMENT ON COLUMN dune_mv.views.version IS 'Lance: the table version last reported (create, describe)';
+COMMENT ON COLUMN dune_mv.views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.views.last_execution_at IS 'When last_execution_id was recorded';
+COMMENT ON COLUMN dune_mv.views.created_at IS 'When the row was first written';
+COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
+COMMENT ON INDEX dune_mv.views_pkey IS 'One row per role, provider and name';
+COMMENT ON INDEX dune_mv.views_full_name_idx IS 'A role''s view by its full name';
+COMMENT ON POLICY own_rows ON dune_mv.calls IS 'Each role reads only its own rows';
+COMMENT ON POLICY own_rows ON dune_mv.views IS 'Each role reads only its own rows';
+
+-- 10_dune.sql
+COMMENT ON TYPE dune_mv.upsert_result IS 'What dune_mv_upsert returns';
+COMMENT ON COLUMN dune_mv.upsert_result.execution_id IS 'The execution the upsert started';
+COMMENT ON COLUMN dune_mv.upsert_result.name IS 'The view''s fully qualified name (dune.<team>.result_...)';
+COMMENT ON TYPE dune_mv.refresh_result IS 'What dune_mv_refresh returns';
+COMMENT ON COLUMN dune_mv.refresh_result.execution_id IS
+	'The execution the refresh started; NULL when skipped because another refresh of the view was in progress';
+COMMENT ON COLUMN dune_mv.refresh_result.sql_id IS 'The view''s fully qualified name, as Dune reports it (as given when skipped)';
+COMMENT ON FUNCTION dune_mv_upsert(text, bigint, text, timestamptz, boolean, text, boolean) IS
+	'Create or replace a Dune materialized view from a saved query (POST /v1/materialized-views); starts a paid execution';
+COMMENT ON FUNCTION dune_mv_refresh(text, text) IS
+	'Refresh a Dune materialized view (POST /v1/materialized-views/{name}/refresh); skipped while another refresh of it is in progress';
+
+-- 20_lance.sql
+COMMENT ON TYPE dune_mv.lance_create_result IS 'What lance_mv_create returns';
+COMMENT ON COLUMN dune_mv.lance_create_result.version IS 'The new view''s table version';
+COMMENT ON COLUMN dune_mv.lance_create_result.job_id IS 'The refresh job the server started (with_no_data => false), else NULL';
+COMMENT ON TYPE dune_mv.lance_refresh_result IS 'What lance_mv_refresh returns';
+COMMENT ON COLUMN dune_mv.lance_refresh_result.job_id IS
+	'The refresh job started; NULL when skipped because another refresh of the view was in progress';
+
+-- 40_tracking.sql
+COMMENT ON TABLE dune_mv.executions IS
+	'One row per Dune execution or LanceDB job and role: what it was last seen doing';
+COMMENT ON COLUMN dune_mv.executions.id IS 'Row id';
+COMMENT ON COLUMN dune_mv.executions.role IS 'The role that started or looked up the execution; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.executions.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.executions.remote_id IS 'The Dune execution id or Lance job id';
+COMMENT ON COLUMN dune_mv.executions.view_name IS 'The view''s full name (dune_mv.views.full_name), when known';
+COMMENT ON COLUMN dune_mv.executions.started_by IS
+	'The call that started it (upsert, refresh, create), or observed when first met through a status call';
+COMMENT ON COLUMN dune_mv.executions.state IS 'The state as the API last reported it, verbatim; NULL until first seen';
+COMMENT ON COLUMN dune_mv.executions.is_finished IS 'Whether the last state seen is final';
+COMMENT ON COLUMN dune_mv.executions.submitted_at IS 'Dune: when it was submitted; Lance: when the job was created';
+COMMENT ON COLUMN dune_mv.executions.started_at IS 'Dune: when the execution started';
+COMMENT ON COLUMN dune_mv.executions.ended_at IS 'Dune: when the execution ended';
+COMMENT ON COLUMN dune_mv.executions.cancelled_at IS 'Dune: when the execution was cancelled';
+COMMENT ON COLUMN dune_mv.executions.cost_credits IS 'Dune: the credits the execution cost';
+COMMENT ON COLUMN dune_mv.executions.error_type IS 'Dune: the error''s type; Lance: the failure''s phase';
+COMMENT ON COLUMN dune_mv.executions.error_message IS 'Dune: the error''s message; Lance: the failure''s message';
+COMMENT ON COLUMN dune_mv.executions.last_seen_at IS 'When the state was last read from the API';
+COMMENT ON COLUMN dune_mv.executions.reply IS 'The last status reply, as received';
+COMMENT ON COLUMN dune_mv.executions.created_at IS 'When the row was first written';
+COMMENT ON SEQUENCE dune_mv.executions_id_seq IS 'Ids of dune_mv.executions';
+COMMENT ON INDEX dune_mv.executions_pkey IS 'One row per id';
+COMMENT ON INDEX dune_mv.executions_role_provider_remote_id_key IS 'One row per role, provider and remote id';
+COMMENT ON INDEX dune_mv.executions_view_idx IS 'A role''s executions of a view';
+COMMENT ON INDEX dune_mv.executions_created_idx IS 'A role''s executions by age (dune_mv_purge)';
+COMMENT ON TABLE dune_mv.execution_states IS
+	'One row each time an execution or job was seen in a state other than the last one: its history';
+COMMENT ON COLUMN dune_mv.execution_states.id IS 'Row id, increasing in the order the states were seen';
+COMMENT ON COLUMN dune_mv.execution_states.execution_id IS 'The dune_mv.executions row (its id); deleted with it';
+COMMENT ON COLUMN dune_mv.execution_states.role IS 'As in dune_mv.executions; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.execution_states.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.execution_states.remote_id IS 'The Dune execution id or Lance job id';
+COMMENT ON COLUMN dune_mv.execution_states.state IS 'The state seen, verbatim from the API';
+COMMENT ON COLUMN dune_mv.execution_states.seen_at IS 'When the state was read from the API';
+COMMENT ON SEQUENCE dune_mv.execution_states_id_seq IS 'Ids of dune_mv.execution_states';
+COMMENT ON INDEX dune_mv.execution_states_pkey IS 'One row per id';
+COMMENT ON INDEX dune_mv.execution_states_execution_idx IS 'An execution''s states in the order seen';
+COMMENT ON POLICY own_rows ON dune_mv.executions IS 'Each role reads only its own rows';
+COMMENT ON POLICY own_rows ON dune_mv.execution_states IS 'Each role reads only its own rows';
+COMMENT ON VIEW dune_mv.status IS
+	'One row per view of the calling role: its last Dune execution or Lance job and what is known of it';
+COMMENT ON COLUMN dune_mv.status.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.status.name IS 'As in dune_mv.views';
+COMMENT ON COLUMN dune_mv.status.full_name IS 'As in dune_mv.views';
+COMMENT ON COLUMN dune_mv.status.execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.status.requested_at IS 'When it was recorded (dune_mv.views.last_execution_at)';
+COMMENT ON COLUMN dune_mv.status.started_by IS 'As in dune_mv.executions: upsert, refresh, create or observed';
+COMMENT ON COLUMN dune_mv.status.state IS 'The state last seen, verbatim; NULL until polled';
+COMMENT ON COLUMN dune_mv.status.is_finished IS 'Whether it was seen finished (false until then)';
+COMMENT ON COLUMN dune_mv.status.submitted_at IS 'Dune: when it was submitted; Lance: when the job was created';
+COMMENT ON COLUMN dune_mv.status.started_at IS 'Dune: when the execution started';
+COMMENT ON COLUMN dune_mv.status.ended_at IS 'Dune: when the execution ended';
+COMMENT ON COLUMN dune_mv.status.cancelled_at IS 'Dune: when the execution was cancelled';
+COMMENT ON COLUMN dune_mv.status.cost_credits IS 'Dune: the credits the execution cost';
+COMMENT ON COLUMN dune_mv.status.error_type IS 'Dune: the error''s type; Lance: the failure''s phase';
+COMMENT ON COLUMN dune_mv.status.error_message IS 'Dune: the error''s message; Lance: the failure''s message';
+COMMENT ON COLUMN dune_mv.status.checked_at IS 'When the state was last read from the API';
+COMMENT ON TYPE dune_mv.purge_result IS 'What dune_mv_purge returns: how many rows it deleted';
+COMMENT ON COLUMN dune_mv.purge_result.calls IS 'Rows deleted from dune_mv.calls';
+COMMENT ON COLUMN dune_mv.purge_result.executions IS 'Rows deleted from dune_mv.executions';
+COMMENT ON COLUMN dune_mv.purge_result.execution_states IS 'Rows deleted from dune_mv.execution_states';
+COMMENT ON FUNCTION dune_mv_purge(interval) IS
+	'Delete the caller''s calls and executions older than older_than (NULL: dune_mv.purge_after), keeping each known view''s latest call and execution';
+
+-- 41_dune_follow.sql
+COMMENT ON TYPE dune_mv.execution_status IS 'A Dune execution''s status (dune_mv_status, dune_mv_wait)';
+COMMENT ON COLUMN dune_mv.execution_status.execution_id IS 'The execution id';
+COMMENT ON COLUMN dune_mv.execution_status.state IS 'The state, verbatim (QUERY_STATE_...)';
+COMMENT ON COLUMN dune_mv.execution_status.is_finished IS
+	'True when Dune says so or the state is neither QUERY_STATE_PENDING nor QUERY_STATE_EXECUTING';
+COMMENT ON COLUMN dune_mv.execution_status.submitted_at IS 'When the execution was submitted';
+COMMENT ON COLUMN dune_mv.execution_status.started_at IS 'When it started (execution_started_at)';
+COMMENT ON COLUMN dune_mv.execution_status.ended_at IS 'When it ended (execution_ended_at)';
+COMMENT ON COLUMN dune_mv.execution_status.cancelled_at IS 'When it was cancelled';
+COMMENT ON COLUMN dune_mv.execution_status.cost_credits IS 'The credits it cost (execution_cost_credits)';
+COMMENT ON COLUMN dune_mv.execution_status.error_type IS 'The error''s type, when it failed';
+COMMENT ON COLUMN dune_mv.execution_status.error_message IS 'The error''s message, when it failed';
+COMMENT ON COLUMN dune_mv.execution_status.raw IS 'The whole status reply';
+COMMENT ON TYPE dune_mv.view_info IS 'A Dune materialized view as Dune describes it (dune_mv_get)';
+COMMENT ON COLUMN dune_mv.view_info.id IS 'The view''s id, its fully qualified name';
+COMMENT ON COLUMN dune_mv.view_info.sql_id IS 'The name to query it by in Dune SQL';
+COMMENT ON COLUMN dune_mv.view_info.query_id IS 'The saved query it is built from';
+COMMENT ON COLUMN dune_mv.view_info.is_private IS 'Whether the view is private';
+COMMENT ON COLUMN dune_mv.view_info.table_size_bytes IS 'The size of its table in bytes';
+COMMENT ON COLUMN dune_mv.view_info.last_execution_ids IS 'Its latest executions';
+COMMENT ON COLUMN dune_mv.view_info.cron_expression IS 'Its refresh schedule (UTC); NULL without a schedule';
+COMMENT ON COLUMN dune_mv.view_info.performance IS 'The engine size of scheduled refreshes; NULL without a schedule';
+COMMENT ON COLUMN dune_mv.view_info.next_execution_time IS 'The next scheduled refresh; NULL without a schedule';
+COMMENT ON COLUMN dune_mv.view_info.expires_at IS 'When the schedule ends; NULL without a schedule';
+COMMENT ON COLUMN dune_mv.view_info.raw IS 'The whole reply';
+COMMENT ON FUNCTION dune_mv_status(text) IS
+	'Read a Dune execution''s status once (GET /v1/execution/{id}/status)';
+COMMENT ON FUNCTION dune_mv_wait(text, interval) IS
+	'Wait until a Dune execution is finished, polling its status with backoff';
+COMMENT ON FUNCTION dune_mv_cancel(text) IS
+	'Cancel a Dune execution (POST /v1/execution/{id}/cancel); false when it was already over';
+COMMENT ON FUNCTION dune_mv_get(text) IS
+	'Read a Dune materialized view (GET /v1/materialized-views/{name}); the caller''s dune_mv.views row takes its definition';
+COMMENT ON FUNCTION dune_mv_list() IS
+	'Every Dune materialized view of the key''s account, all pages (GET /v1/materialized-views)';
+COMMENT ON FUNCTION dune_mv_delete(text) IS
+	'Delete a Dune materialized view (DELETE /v1/materialized-views/{name}) and the caller''s dune_mv.views row';
+
+-- 42_lance_follow.sql
+COMMENT ON TYPE dune_mv.lance_job_status IS 'A LanceDB job''s state (lance_mv_job_status, lance_mv_wait)';
+COMMENT ON COLUMN dune_mv.lance_job_status.job_id IS 'The job id';
+COMMENT ON COLUMN dune_mv.lance_job_status.job_type IS 'The job''s type, as reported';
+COMMENT ON COLUMN dune_mv.lance_job_status.state IS 'job_state, verbatim';
+COMMENT ON COLUMN dune_mv.lance_job_status.is_finished IS 'True for DONE, FAILED, CANCELLED and TIMED_OUT';
+COMMENT ON COLUMN dune_mv.lance_job_status.created_at IS 'When the job was created (creation_ms)';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_phase IS 'The failure''s phase, when it failed';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_message IS 'The failure''s message, when it failed';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_retryable IS 'Whether the failure is retryable, when the server says';
+COMMENT ON COLUMN dune_mv.lance_job_status.raw IS 'The whole reply';
+COMMENT ON TYPE dune_mv.lance_table_info IS 'A LanceDB table or materialized view as described (lance_mv_describe)';
+COMMENT ON COLUMN dune_mv.lance_table_info.version IS 'The table''s version';
+COMMENT ON COLUMN dune_mv.lance_table_info.location IS 'Where the table is stored';
+COMMENT ON COLUMN dune_mv.lance_table_info.schema IS 'Its schema (JsonArrowSchema), as the server sends it';
+COMMENT ON COLUMN dune_mv.lance_table_info.properties IS 'Its properties (materialized_view.kind, ...)';
+COMMENT ON COLUMN dune_mv.lance_table_info.stats IS 'Its statistics';
+COMMENT ON COLUMN dune_mv.lance_table_info.raw IS 'The whole reply';
+
+-- 50_schedule.sql
+COMMENT ON FUNCTION dune_mv_schedule(text, text, text) IS
+	'Schedule a command with pg_cron (cron.schedule), owned by and run as the caller; SQLSTATE 55000 when pg_cron is not installed in this database';

@@ -14,6 +14,8 @@ END
 $$;
 
 CREATE SCHEMA dune_mv;
+COMMENT ON SCHEMA dune_mv IS
+	'dune_mv''s catalog: calls, known views, executions and jobs; written only by the extension''s functions';
 GRANT USAGE ON SCHEMA dune_mv TO dune_mv_user;
 
 -- One row per successful call (and per run skipped by the overlap guard).
@@ -41,6 +43,29 @@ ALTER SEQUENCE dune_mv.calls_id_seq OWNED BY dune_mv.calls.id;
 CREATE INDEX calls_role_called_at_idx ON dune_mv.calls (role, called_at);
 CREATE INDEX calls_execution_id_idx ON dune_mv.calls (execution_id) WHERE execution_id IS NOT NULL;
 CREATE INDEX calls_target_idx ON dune_mv.calls (provider, target);
+COMMENT ON TABLE dune_mv.calls IS
+	'One row per successful call to the Dune or LanceDB API, and per refresh skipped by the overlap guard';
+COMMENT ON COLUMN dune_mv.calls.id IS 'Row id, increasing in call order';
+COMMENT ON COLUMN dune_mv.calls.called_at IS 'When the call was recorded: just after it returned, or when it was skipped';
+COMMENT ON COLUMN dune_mv.calls.role IS 'The role that made the call; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.calls.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.calls.operation IS
+	'What was called: upsert, refresh, get, list, delete, status or cancel (Dune); create, refresh, describe, exists, drop, list or job_status (Lance)';
+COMMENT ON COLUMN dune_mv.calls.target IS
+	'What the call was about: the view (a Lance id joined with its delimiter), an execution or job id, a listed namespace, or * for a Dune list';
+COMMENT ON COLUMN dune_mv.calls.outcome IS
+	'''ok'', or ''skipped'' for a refresh not sent because another refresh of the view was in progress';
+COMMENT ON COLUMN dune_mv.calls.request IS 'Method, path and body sent, never a credential; NULL for a skipped refresh';
+COMMENT ON COLUMN dune_mv.calls.response IS 'The reply body as received; NULL when there was none';
+COMMENT ON COLUMN dune_mv.calls.http_status IS 'HTTP status of the reply; NULL for a skipped refresh';
+COMMENT ON COLUMN dune_mv.calls.execution_id IS 'The Dune execution id or Lance job id the call started or was about';
+COMMENT ON COLUMN dune_mv.calls.version IS 'The Lance table version the reply reported (create, describe)';
+COMMENT ON COLUMN dune_mv.calls.duration_ms IS 'How long the call took in milliseconds, retries and waits included; NULL for a skipped refresh';
+COMMENT ON SEQUENCE dune_mv.calls_id_seq IS 'Ids of dune_mv.calls';
+COMMENT ON INDEX dune_mv.calls_pkey IS 'One row per id';
+COMMENT ON INDEX dune_mv.calls_role_called_at_idx IS 'A role''s calls by time (dune_mv_purge)';
+COMMENT ON INDEX dune_mv.calls_execution_id_idx IS 'The calls about an execution or job';
+COMMENT ON INDEX dune_mv.calls_target_idx IS 'The calls about a view, by provider and target';
 
 -- One row per known view and role, kept current by every call.
 CREATE TABLE dune_mv.views (
@@ -64,12 +89,35 @@ CREATE TABLE dune_mv.views (
 	PRIMARY KEY (role, provider, name)
 );
 CREATE INDEX views_full_name_idx ON dune_mv.views (role, provider, full_name);
+COMMENT ON TABLE dune_mv.views IS
+	'One row per view (Dune or LanceDB) a role knows, kept current by every call about it';
+COMMENT ON COLUMN dune_mv.views.role IS 'The role whose view this is; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.views.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
+COMMENT ON COLUMN dune_mv.views.query_id IS 'Dune: the saved query the view is built from';
+COMMENT ON COLUMN dune_mv.views.cron_expression IS 'Dune: the refresh schedule (5 fields, UTC); NULL: none';
+COMMENT ON COLUMN dune_mv.views.expires_at IS 'Dune: when the refresh schedule ends';
+COMMENT ON COLUMN dune_mv.views.performance IS 'Dune: the engine size asked for (small, medium or large)';
+COMMENT ON COLUMN dune_mv.views.is_private IS 'Dune: whether the view is private';
+COMMENT ON COLUMN dune_mv.views.lance_id IS 'Lance: the namespace path then the view''s name';
+COMMENT ON COLUMN dune_mv.views.lance_delimiter IS 'Lance: the delimiter that joins lance_id into name';
+COMMENT ON COLUMN dune_mv.views.kind IS 'Lance: the view''s kind (query, udtf or chunker)';
+COMMENT ON COLUMN dune_mv.views.version IS 'Lance: the table version last reported (create, describe)';
+COMMENT ON COLUMN dune_mv.views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.views.last_execution_at IS 'When last_execution_id was recorded';
+COMMENT ON COLUMN dune_mv.views.created_at IS 'When the row was first written';
+COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
+COMMENT ON INDEX dune_mv.views_pkey IS 'One row per role, provider and name';
+COMMENT ON INDEX dune_mv.views_full_name_idx IS 'A role''s view by its full name';
 
 -- Each role sees its own rows; only the extension (as the table owner) writes.
 ALTER TABLE dune_mv.calls ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dune_mv.views ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON dune_mv.calls FOR SELECT USING (role = current_user);
 CREATE POLICY own_rows ON dune_mv.views FOR SELECT USING (role = current_user);
+COMMENT ON POLICY own_rows ON dune_mv.calls IS 'Each role reads only its own rows';
+COMMENT ON POLICY own_rows ON dune_mv.views IS 'Each role reads only its own rows';
 GRANT SELECT ON dune_mv.calls, dune_mv.views TO dune_mv_user;
 
 -- Rows are data, not part of the extension's definition: pg_dump keeps them.

@@ -1,7 +1,13 @@
 -- LanceDB materialized views (src/lance_matviews.c).
 
 CREATE TYPE dune_mv.lance_create_result AS (version bigint, job_id text);
+COMMENT ON TYPE dune_mv.lance_create_result IS 'What lance_mv_create returns';
+COMMENT ON COLUMN dune_mv.lance_create_result.version IS 'The new view''s table version';
+COMMENT ON COLUMN dune_mv.lance_create_result.job_id IS 'The refresh job the server started (with_no_data => false), else NULL';
 CREATE TYPE dune_mv.lance_refresh_result AS (job_id text);
+COMMENT ON TYPE dune_mv.lance_refresh_result IS 'What lance_mv_refresh returns';
+COMMENT ON COLUMN dune_mv.lance_refresh_result.job_id IS
+	'The refresh job started; NULL when skipped because another refresh of the view was in progress';
 
 CREATE FUNCTION lance_mv_create(id text[], kind text, source_query text, output_schema text,
 								udtf_spec jsonb DEFAULT NULL,

@@ -12,6 +12,16 @@ CREATE TYPE dune_mv.lance_job_status AS (
 	failure_retryable boolean,
 	raw			jsonb
 );
+COMMENT ON TYPE dune_mv.lance_job_status IS 'A LanceDB job''s state (lance_mv_job_status, lance_mv_wait)';
+COMMENT ON COLUMN dune_mv.lance_job_status.job_id IS 'The job id';
+COMMENT ON COLUMN dune_mv.lance_job_status.job_type IS 'The job''s type, as reported';
+COMMENT ON COLUMN dune_mv.lance_job_status.state IS 'job_state, verbatim';
+COMMENT ON COLUMN dune_mv.lance_job_status.is_finished IS 'True for DONE, FAILED, CANCELLED and TIMED_OUT';
+COMMENT ON COLUMN dune_mv.lance_job_status.created_at IS 'When the job was created (creation_ms)';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_phase IS 'The failure''s phase, when it failed';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_message IS 'The failure''s message, when it failed';
+COMMENT ON COLUMN dune_mv.lance_job_status.failure_retryable IS 'Whether the failure is retryable, when the server says';
+COMMENT ON COLUMN dune_mv.lance_job_status.raw IS 'The whole reply';
 
 CREATE TYPE dune_mv.lance_table_info AS (
 	version		bigint,
@@ -21,6 +31,13 @@ CREATE TYPE dune_mv.lance_table_info AS (
 	stats		jsonb,
 	raw			jsonb
 );
+COMMENT ON TYPE dune_mv.lance_table_info IS 'A LanceDB table or materialized view as described (lance_mv_describe)';
+COMMENT ON COLUMN dune_mv.lance_table_info.version IS 'The table''s version';
+COMMENT ON COLUMN dune_mv.lance_table_info.location IS 'Where the table is stored';
+COMMENT ON COLUMN dune_mv.lance_table_info.schema IS 'Its schema (JsonArrowSchema), as the server sends it';
+COMMENT ON COLUMN dune_mv.lance_table_info.properties IS 'Its properties (materialized_view.kind, ...)';
+COMMENT ON COLUMN dune_mv.lance_table_info.stats IS 'Its statistics';
+COMMENT ON COLUMN dune_mv.lance_table_info.raw IS 'The whole reply';
 
 CREATE FUNCTION lance_mv_job_status(job_id text)
 RETURNS dune_mv.lance_job_status

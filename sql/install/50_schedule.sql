@@ -34,6 +34,8 @@ BEGIN
 	RETURN job_id;
 END
 $$;
+COMMENT ON FUNCTION dune_mv_schedule(text, text, text) IS
+	'Schedule a command with pg_cron (cron.schedule), owned by and run as the caller; SQLSTATE 55000 when pg_cron is not installed in this database';
 
 REVOKE ALL ON FUNCTION dune_mv_schedule(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dune_mv_schedule(text, text, text) TO dune_mv_user;
