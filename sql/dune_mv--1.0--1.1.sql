@@ -33,29 +33,6 @@ COMMENT ON INDEX dune_mv.calls_pkey IS 'One row per id';
 COMMENT ON INDEX dune_mv.calls_role_called_at_idx IS 'A role''s calls by time (dune_mv_purge)';
 COMMENT ON INDEX dune_mv.calls_execution_id_idx IS 'The calls about an execution or job';
 COMMENT ON INDEX dune_mv.calls_target_idx IS 'The calls about a view, by provider and target';
-COMMENT ON TABLE dune_mv.views IS
-	'One row per view (Dune or LanceDB) a role knows, kept current by every call about it';
-COMMENT ON COLUMN dune_mv.views.role IS 'The role whose view this is; each role reads only its own rows';
-COMMENT ON COLUMN dune_mv.views.provider IS '''dune'' or ''lance''';
-COMMENT ON COLUMN dune_mv.views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
-COMMENT ON COLUMN dune_mv.views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
-COMMENT ON COLUMN dune_mv.views.query_id IS 'Dune: the saved query the view is built from';
-COMMENT ON COLUMN dune_mv.views.cron_expression IS 'Dune: the refresh schedule (5 fields, UTC); NULL: none';
-COMMENT ON COLUMN dune_mv.views.expires_at IS 'Dune: when the refresh schedule ends';
-COMMENT ON COLUMN dune_mv.views.performance IS 'Dune: the engine size asked for (small, medium or large)';
-COMMENT ON COLUMN dune_mv.views.is_private IS 'Dune: whether the view is private';
-COMMENT ON COLUMN dune_mv.views.lance_id IS 'Lance: the namespace path then the view''s name';
-COMMENT ON COLUMN dune_mv.views.lance_delimiter IS 'Lance: the delimiter that joins lance_id into name';
-COMMENT ON COLUMN dune_mv.views.kind IS 'Lance: the view''s kind (query, udtf or chunker)';
-COMMENT ON COLUMN dune_mv.views.version IS 'Lance: the table version last reported (create, describe)';
-COMMENT ON COLUMN dune_mv.views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
-COMMENT ON COLUMN dune_mv.views.last_execution_at IS 'When last_execution_id was recorded';
-COMMENT ON COLUMN dune_mv.views.created_at IS 'When the row was first written';
-COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
-COMMENT ON INDEX dune_mv.views_pkey IS 'One row per role, provider and name';
-COMMENT ON INDEX dune_mv.views_full_name_idx IS 'A role''s view by its full name';
-COMMENT ON POLICY own_rows ON dune_mv.calls IS 'Each role reads only its own rows';
-COMMENT ON POLICY own_rows ON dune_mv.views IS 'Each role reads only its own rows';
 
 -- 10_dune.sql
 COMMENT ON TYPE dune_mv.upsert_result IS 'What dune_mv_upsert returns';
@@ -205,3 +182,109 @@ COMMENT ON COLUMN dune_mv.lance_table_info.raw IS 'The whole reply';
 -- 50_schedule.sql
 COMMENT ON FUNCTION dune_mv_schedule(text, text, text) IS
 	'Schedule a command with pg_cron (cron.schedule), owned by and run as the caller; SQLSTATE 55000 when pg_cron is not installed in this database';
+
+-- Provider-specific view columns move into dune_mv.remote_views.definition
+-- (jsonb); dune_mv.views becomes a view that shows them as the 1.0 columns.
+-- One row per known view and role, kept current by every call.  The columns
+-- every provider has are columns; what only one provider knows of a view is
+-- in definition (jsonb), which dune_mv.views (below) shows as columns.
+CREATE TABLE dune_mv.remote_views (
+	role		name NOT NULL DEFAULT current_user,
+	provider	text NOT NULL,
+	name		text NOT NULL,	-- Dune: bare result_... name; Lance: id joined with its delimiter
+	full_name	text NOT NULL,	-- Dune: dune.<team>.result_...; Lance: as name
+	ident		text NOT NULL,	-- the same for every spelling of the view
+	definition	jsonb NOT NULL DEFAULT '{}',
+	last_execution_id text,		-- Dune execution id or Lance job id
+	last_execution_at timestamptz,
+	created_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
+	updated_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
+	PRIMARY KEY (role, provider, name)
+);
+CREATE INDEX remote_views_full_name_idx ON dune_mv.remote_views (role, provider, full_name);
+CREATE INDEX remote_views_ident_idx ON dune_mv.remote_views (role, provider, ident);
+COMMENT ON TABLE dune_mv.remote_views IS
+	'One row per view (Dune or LanceDB) a role knows, kept current by every call about it';
+COMMENT ON COLUMN dune_mv.remote_views.role IS 'The role whose view this is; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.remote_views.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.remote_views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.remote_views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
+COMMENT ON COLUMN dune_mv.remote_views.ident IS
+	'The view''s identity whatever spelling named it: Dune: the bare name; Lance: the id''s names joined with U+001F';
+COMMENT ON COLUMN dune_mv.remote_views.definition IS
+	'What only its provider knows of the view: Dune: query_id, cron_expression, expires_at, performance, is_private; Lance: id, delimiter, kind, version';
+COMMENT ON COLUMN dune_mv.remote_views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.remote_views.last_execution_at IS 'When last_execution_id was recorded';
+COMMENT ON COLUMN dune_mv.remote_views.created_at IS 'When the row was first written';
+COMMENT ON COLUMN dune_mv.remote_views.updated_at IS 'When the row was last written';
+COMMENT ON INDEX dune_mv.remote_views_pkey IS 'One row per role, provider and name';
+COMMENT ON INDEX dune_mv.remote_views_full_name_idx IS 'A role''s view by its full name';
+COMMENT ON INDEX dune_mv.remote_views_ident_idx IS 'A role''s view by its identity';
+
+INSERT INTO dune_mv.remote_views (role, provider, name, full_name, ident, definition,
+	last_execution_id, last_execution_at, created_at, updated_at)
+SELECT role, provider, name, full_name,
+	CASE WHEN provider = 'lance' AND lance_id IS NOT NULL
+		THEN array_to_string(lance_id, E'\x1f') ELSE name END,
+	jsonb_strip_nulls(jsonb_build_object('query_id', query_id, 'cron_expression', cron_expression,
+		'expires_at', expires_at, 'performance', performance, 'is_private', is_private,
+		'id', to_jsonb(lance_id), 'delimiter', lance_delimiter, 'kind', kind, 'version', version)),
+	last_execution_id, last_execution_at, created_at, updated_at
+FROM dune_mv.views;
+
+CREATE OR REPLACE VIEW dune_mv.status WITH (security_invoker = true, security_barrier = true) AS
+SELECT v.provider, v.name, v.full_name,
+	v.last_execution_id AS execution_id,
+	v.last_execution_at AS requested_at,
+	e.started_by, e.state, coalesce(e.is_finished, false) AS is_finished,
+	e.submitted_at, e.started_at, e.ended_at, e.cancelled_at, e.cost_credits,
+	e.error_type, e.error_message,
+	e.last_seen_at AS checked_at
+FROM dune_mv.remote_views v
+LEFT JOIN dune_mv.executions e
+	ON e.role = v.role AND e.provider = v.provider AND e.remote_id = v.last_execution_id
+WHERE v.role = current_user;
+
+ALTER EXTENSION dune_mv DROP TABLE dune_mv.views;
+DROP TABLE dune_mv.views;
+
+-- The views with the provider-specific fields as columns (the 1.0 layout).
+CREATE VIEW dune_mv.views WITH (security_invoker = true) AS
+SELECT role, provider, name, full_name,
+	(definition->>'query_id')::bigint AS query_id,
+	definition->>'cron_expression' AS cron_expression,
+	(definition->>'expires_at')::timestamptz AS expires_at,
+	definition->>'performance' AS performance,
+	(definition->>'is_private')::boolean AS is_private,
+	CASE WHEN definition ? 'id' THEN ARRAY(SELECT e FROM jsonb_array_elements_text(definition->'id')
+		WITH ORDINALITY AS t(e, n) ORDER BY n) END AS lance_id,
+	definition->>'delimiter' AS lance_delimiter,
+	definition->>'kind' AS kind,
+	(definition->>'version')::bigint AS version,
+	last_execution_id, last_execution_at, created_at, updated_at
+FROM dune_mv.remote_views;
+COMMENT ON VIEW dune_mv.views IS
+	'dune_mv.remote_views with each provider''s fields as columns: one row per view a role knows';
+COMMENT ON COLUMN dune_mv.views.role IS 'The role whose view this is; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.views.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
+COMMENT ON COLUMN dune_mv.views.query_id IS 'Dune: the saved query the view is built from';
+COMMENT ON COLUMN dune_mv.views.cron_expression IS 'Dune: the refresh schedule (5 fields, UTC); NULL: none';
+COMMENT ON COLUMN dune_mv.views.expires_at IS 'Dune: when the refresh schedule ends';
+COMMENT ON COLUMN dune_mv.views.performance IS 'Dune: the engine size asked for (small, medium or large)';
+COMMENT ON COLUMN dune_mv.views.is_private IS 'Dune: whether the view is private';
+COMMENT ON COLUMN dune_mv.views.lance_id IS 'Lance: the namespace path then the view''s name';
+COMMENT ON COLUMN dune_mv.views.lance_delimiter IS 'Lance: the delimiter that joins lance_id into name';
+COMMENT ON COLUMN dune_mv.views.kind IS 'Lance: the view''s kind (query, udtf or chunker)';
+COMMENT ON COLUMN dune_mv.views.version IS 'Lance: the table version last reported (create, describe)';
+COMMENT ON COLUMN dune_mv.views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.views.last_execution_at IS 'When last_execution_id was recorded';
+COMMENT ON COLUMN dune_mv.views.created_at IS 'When the row was first written';
+COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
+
+ALTER TABLE dune_mv.remote_views ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON dune_mv.remote_views FOR SELECT USING (role = current_user);
+COMMENT ON POLICY own_rows ON dune_mv.remote_views IS 'Each role reads only its own rows';
+GRANT SELECT ON dune_mv.remote_views, dune_mv.views TO dune_mv_user;
+SELECT pg_catalog.pg_extension_config_dump('dune_mv.remote_views', '');

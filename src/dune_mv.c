@@ -22,9 +22,9 @@
 
 #include "fmgr.h"
 
-#include "http.h"
-#include "redact.h"
-#include "settings.h"
+#include "transport/http.h"
+#include "core/redact.h"
+#include "core/settings.h"
 
 PG_MODULE_MAGIC;
 

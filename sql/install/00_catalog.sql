@@ -67,30 +67,59 @@ COMMENT ON INDEX dune_mv.calls_role_called_at_idx IS 'A role''s calls by time (d
 COMMENT ON INDEX dune_mv.calls_execution_id_idx IS 'The calls about an execution or job';
 COMMENT ON INDEX dune_mv.calls_target_idx IS 'The calls about a view, by provider and target';
 
--- One row per known view and role, kept current by every call.
-CREATE TABLE dune_mv.views (
+-- One row per known view and role, kept current by every call.  The columns
+-- every provider has are columns; what only one provider knows of a view is
+-- in definition (jsonb), which dune_mv.views (below) shows as columns.
+CREATE TABLE dune_mv.remote_views (
 	role		name NOT NULL DEFAULT current_user,
 	provider	text NOT NULL,
 	name		text NOT NULL,	-- Dune: bare result_... name; Lance: id joined with its delimiter
 	full_name	text NOT NULL,	-- Dune: dune.<team>.result_...; Lance: as name
-	query_id	bigint,
-	cron_expression text,
-	expires_at	timestamptz,
-	performance text,
-	is_private	boolean,
-	lance_id	text[],
-	lance_delimiter text,
-	kind		text,
-	version		bigint,
+	ident		text NOT NULL,	-- the same for every spelling of the view
+	definition	jsonb NOT NULL DEFAULT '{}',
 	last_execution_id text,		-- Dune execution id or Lance job id
 	last_execution_at timestamptz,
 	created_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
 	updated_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
 	PRIMARY KEY (role, provider, name)
 );
-CREATE INDEX views_full_name_idx ON dune_mv.views (role, provider, full_name);
-COMMENT ON TABLE dune_mv.views IS
+CREATE INDEX remote_views_full_name_idx ON dune_mv.remote_views (role, provider, full_name);
+CREATE INDEX remote_views_ident_idx ON dune_mv.remote_views (role, provider, ident);
+COMMENT ON TABLE dune_mv.remote_views IS
 	'One row per view (Dune or LanceDB) a role knows, kept current by every call about it';
+COMMENT ON COLUMN dune_mv.remote_views.role IS 'The role whose view this is; each role reads only its own rows';
+COMMENT ON COLUMN dune_mv.remote_views.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.remote_views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.remote_views.full_name IS 'Dune: the fully qualified dune.<team>.result_... name; Lance: as name';
+COMMENT ON COLUMN dune_mv.remote_views.ident IS
+	'The view''s identity whatever spelling named it: Dune: the bare name; Lance: the id''s names joined with U+001F';
+COMMENT ON COLUMN dune_mv.remote_views.definition IS
+	'What only its provider knows of the view: Dune: query_id, cron_expression, expires_at, performance, is_private; Lance: id, delimiter, kind, version';
+COMMENT ON COLUMN dune_mv.remote_views.last_execution_id IS 'The Dune execution or Lance job last started for the view';
+COMMENT ON COLUMN dune_mv.remote_views.last_execution_at IS 'When last_execution_id was recorded';
+COMMENT ON COLUMN dune_mv.remote_views.created_at IS 'When the row was first written';
+COMMENT ON COLUMN dune_mv.remote_views.updated_at IS 'When the row was last written';
+COMMENT ON INDEX dune_mv.remote_views_pkey IS 'One row per role, provider and name';
+COMMENT ON INDEX dune_mv.remote_views_full_name_idx IS 'A role''s view by its full name';
+COMMENT ON INDEX dune_mv.remote_views_ident_idx IS 'A role''s view by its identity';
+
+-- The views with the provider-specific fields as columns (the 1.0 layout).
+CREATE VIEW dune_mv.views WITH (security_invoker = true) AS
+SELECT role, provider, name, full_name,
+	(definition->>'query_id')::bigint AS query_id,
+	definition->>'cron_expression' AS cron_expression,
+	(definition->>'expires_at')::timestamptz AS expires_at,
+	definition->>'performance' AS performance,
+	(definition->>'is_private')::boolean AS is_private,
+	CASE WHEN definition ? 'id' THEN ARRAY(SELECT e FROM jsonb_array_elements_text(definition->'id')
+		WITH ORDINALITY AS t(e, n) ORDER BY n) END AS lance_id,
+	definition->>'delimiter' AS lance_delimiter,
+	definition->>'kind' AS kind,
+	(definition->>'version')::bigint AS version,
+	last_execution_id, last_execution_at, created_at, updated_at
+FROM dune_mv.remote_views;
+COMMENT ON VIEW dune_mv.views IS
+	'dune_mv.remote_views with each provider''s fields as columns: one row per view a role knows';
 COMMENT ON COLUMN dune_mv.views.role IS 'The role whose view this is; each role reads only its own rows';
 COMMENT ON COLUMN dune_mv.views.provider IS '''dune'' or ''lance''';
 COMMENT ON COLUMN dune_mv.views.name IS 'Dune: the bare result_... name; Lance: the id joined with its delimiter';
@@ -108,19 +137,17 @@ COMMENT ON COLUMN dune_mv.views.last_execution_id IS 'The Dune execution or Lanc
 COMMENT ON COLUMN dune_mv.views.last_execution_at IS 'When last_execution_id was recorded';
 COMMENT ON COLUMN dune_mv.views.created_at IS 'When the row was first written';
 COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
-COMMENT ON INDEX dune_mv.views_pkey IS 'One row per role, provider and name';
-COMMENT ON INDEX dune_mv.views_full_name_idx IS 'A role''s view by its full name';
 
 -- Each role sees its own rows; only the extension (as the table owner) writes.
 ALTER TABLE dune_mv.calls ENABLE ROW LEVEL SECURITY;
-ALTER TABLE dune_mv.views ENABLE ROW LEVEL SECURITY;
+ALTER TABLE dune_mv.remote_views ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON dune_mv.calls FOR SELECT USING (role = current_user);
-CREATE POLICY own_rows ON dune_mv.views FOR SELECT USING (role = current_user);
+CREATE POLICY own_rows ON dune_mv.remote_views FOR SELECT USING (role = current_user);
 COMMENT ON POLICY own_rows ON dune_mv.calls IS 'Each role reads only its own rows';
-COMMENT ON POLICY own_rows ON dune_mv.views IS 'Each role reads only its own rows';
-GRANT SELECT ON dune_mv.calls, dune_mv.views TO dune_mv_user;
+COMMENT ON POLICY own_rows ON dune_mv.remote_views IS 'Each role reads only its own rows';
+GRANT SELECT ON dune_mv.calls, dune_mv.remote_views, dune_mv.views TO dune_mv_user;
 
 -- Rows are data, not part of the extension's definition: pg_dump keeps them.
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.calls', '');
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.calls_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dune_mv.views', '');
+SELECT pg_catalog.pg_extension_config_dump('dune_mv.remote_views', '');

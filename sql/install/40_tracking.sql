@@ -106,7 +106,7 @@ SELECT v.provider, v.name, v.full_name,
 	e.submitted_at, e.started_at, e.ended_at, e.cancelled_at, e.cost_credits,
 	e.error_type, e.error_message,
 	e.last_seen_at AS checked_at
-FROM dune_mv.views v
+FROM dune_mv.remote_views v
 LEFT JOIN dune_mv.executions e
 	ON e.role = v.role AND e.provider = v.provider AND e.remote_id = v.last_execution_id
 WHERE v.role = current_user;

@@ -1,0 +1,122 @@
+/*-------------------------------------------------------------------------
+ * lookup.c
+ *	  Reading the caller's catalog rows (a view by its identity) and purging
+ *	  old ones.
+ *
+ * As everywhere in catalog/, statements run as the catalog's owner with a
+ * safe search_path and touch only rows of the calling role.  May call
+ * catalog/scope.c only.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core/json_util.h"
+
+#include "catalog/pg_type.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog/catalog.h"
+#include "catalog/scope.h"
+
+/* The caller's row for a view by its identity, the newest when several spellings exist. */
+static CatalogStatement find_view = {
+	"SELECT name, full_name, definition::text FROM dune_mv.remote_views"
+	" WHERE role = $1 AND provider = $2 AND ident = $3"
+	" ORDER BY updated_at DESC LIMIT 1",
+	3, {NAMEOID, TEXTOID, TEXTOID}
+};
+
+/*
+ * The caller's rows older than $2, except each known view's latest call (by
+ * bare or full name) and latest execution (its last_execution_id, and the
+ * newest row naming it).  Calls by execution id (status, cancel) and list
+ * calls go by age alone.
+ */
+static CatalogStatement purge_rows = {
+	"WITH keep_calls AS (SELECT DISTINCT ON (v.provider, v.name) c.id"
+	" FROM dune_mv.remote_views v JOIN dune_mv.calls c ON c.role = v.role"
+	" AND c.provider = v.provider AND c.target IN (v.name, v.full_name)"
+	" WHERE v.role = $1 ORDER BY v.provider, v.name, c.id DESC),"
+	" keep_executions AS (SELECT e.id FROM dune_mv.remote_views v JOIN dune_mv.executions e"
+	" ON e.role = v.role AND e.provider = v.provider AND e.remote_id = v.last_execution_id"
+	" WHERE v.role = $1"
+	" UNION SELECT max(e.id) FROM dune_mv.remote_views v JOIN dune_mv.executions e"
+	" ON e.role = v.role AND e.provider = v.provider AND e.view_name = v.full_name"
+	" WHERE v.role = $1 GROUP BY v.provider, v.name),"
+	" old_executions AS (SELECT id FROM dune_mv.executions WHERE role = $1"
+	" AND created_at < $2 AND id NOT IN (SELECT id FROM keep_executions)),"
+	" del_states AS (DELETE FROM dune_mv.execution_states"
+	" WHERE execution_id IN (SELECT id FROM old_executions) RETURNING 1),"
+	" del_executions AS (DELETE FROM dune_mv.executions"
+	" WHERE id IN (SELECT id FROM old_executions) RETURNING 1),"
+	" del_calls AS (DELETE FROM dune_mv.calls WHERE role = $1 AND called_at < $2"
+	" AND id NOT IN (SELECT id FROM keep_calls) RETURNING 1)"
+	" SELECT (SELECT count(*) FROM del_calls), (SELECT count(*) FROM del_executions),"
+	" (SELECT count(*) FROM del_states)",
+	2, {NAMEOID, TIMESTAMPTZOID}
+};
+
+/*
+ * The caller's row for a view of provider with identity ident; false when
+ * there is none.  The strings and the definition live in the caller's
+ * memory context.
+ */
+bool
+catalog_find_view(const Provider *provider, const char *ident, FoundView *found)
+{
+	CatalogScope scope;
+	Datum		values[3];
+	MemoryContext outer = CurrentMemoryContext;
+	bool		exists;
+
+	memset(found, 0, sizeof(*found));
+	catalog_enter(&scope);
+	values[0] = NameGetDatum(&scope.role);
+	values[1] = CStringGetTextDatum(provider->name);
+	values[2] = CStringGetTextDatum(ident);
+	catalog_exec(&find_view, values, NULL);
+	exists = SPI_processed > 0;
+	if (exists)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *definition = SPI_getvalue(tuple, desc, 3);
+
+		found->name = SPI_getvalue(tuple, desc, 1);
+		found->full_name = SPI_getvalue(tuple, desc, 2);
+		found->definition = json_from_jsonb(DirectFunctionCall1(jsonb_in,
+																CStringGetDatum(definition)));
+		MemoryContextSwitchTo(old);
+	}
+	catalog_leave(&scope);
+	return exists;
+}
+
+/*
+ * Delete the caller's calls and executions older than cutoff, keeping each
+ * view's latest call and latest execution; returns how many rows went.
+ */
+void
+catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions, int64 *execution_states)
+{
+	CatalogScope scope;
+	Datum		values[2];
+	int64	   *counts[3] = {calls, executions, execution_states};
+
+	catalog_enter(&scope);
+	values[0] = NameGetDatum(&scope.role);
+	values[1] = TimestampTzGetDatum(cutoff);
+	catalog_exec(&purge_rows, values, NULL);
+	if (SPI_processed != 1)
+		elog(ERROR, "purge returned " UINT64_FORMAT " rows", SPI_processed);
+	for (int i = 0; i < 3; i++)
+	{
+		bool		isnull;
+
+		*counts[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, i + 1, &isnull));
+	}
+	catalog_leave(&scope);
+}

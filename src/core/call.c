@@ -1,0 +1,240 @@
+/*-------------------------------------------------------------------------
+ * call.c
+ *	  The lifecycle of one call to a remote API: api_call().
+ *
+ * Prepared by a SQL function (or the worker) with api_prepare and its
+ * provider's request builders, a call goes through these steps, here and
+ * nowhere else:
+ *	  1. the overlap guard, for a refresh (core/guard.c): a refresh of a view
+ *		 that is being refreshed is recorded as skipped and not sent;
+ *	  2. the credential headers, built from the provider's descriptor at send
+ *		 time and wiped afterwards;
+ *	  3. the exchange (transport/http.c), bounded by the call's time budget;
+ *	  4. classification: a status that is not 2xx raises the remote error
+ *		 (transport/remote_error.c) unless the call tolerates it; a 2xx body
+ *		 must be a JSON object;
+ *	  5. read_reply: the caller's check of the reply, which fills in what the
+ *		 call started and changed;
+ *	  6. one catalog record of all of it (catalog_record).
+ * It takes no FunctionCallInfo; errors are ordinary ereports that a caller
+ * may catch.  May call core/, transport/ and catalog/.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core/json_util.h"
+
+#include "catalog/catalog.h"
+#include "core/call.h"
+#include "core/guard.h"
+#include "transport/remote_error.h"
+
+#define MAX_CREDENTIALS 8
+
+/* A credential's value: set (non-empty) or not; a control character (header injection) is refused. */
+static bool
+credential_set(const ProviderCredential *cred)
+{
+	const char *value = *cred->value;
+
+	if (value == NULL || value[0] == '\0')
+		return false;
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("%s contains a control character", cred->setting),
+					 errhint("A superuser sets it again in postgresql.conf or with ALTER SYSTEM.")));
+	return true;
+}
+
+/* Raise the error for a provider none of whose authenticating credentials is set. */
+static void
+raise_no_credentials(const Provider *provider)
+{
+	const char *names[MAX_CREDENTIALS];
+	int			n = 0;
+
+	for (int i = 0; i < provider->ncredentials; i++)
+		if (provider->credentials[i].authenticates)
+			names[n++] = provider->credentials[i].setting;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 n == 1 ? errmsg("%s is not set", names[0]) :
+			 errmsg("neither %s nor %s is set", names[0], names[n - 1]),
+			 errhint(n == 1 ?
+					 "A superuser sets it in postgresql.conf or with ALTER SYSTEM, then reloads the configuration." :
+					 "A superuser sets one of them in postgresql.conf or with ALTER SYSTEM, then reloads the configuration.")));
+}
+
+/*
+ * prefix + value in a buffer of exactly the right size (psprintf may leave a
+ * partial copy of a secret in a buffer it outgrew and freed).
+ */
+static char *
+header_line(const char *prefix, const char *value)
+{
+	size_t		plen = strlen(prefix);
+	size_t		vlen = strlen(value);
+	char	   *line = palloc(plen + vlen + 1);
+
+	memcpy(line, prefix, plen);
+	memcpy(line + plen, value, vlen + 1);
+	return line;
+}
+
+/* Overwrite a string that may hold a secret, then free it. */
+static void
+wipe(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	pfree(s);
+}
+
+/*
+ * Send the request with the provider's credential headers, which exist only
+ * for the exchange and are wiped on every path.
+ */
+static void
+send_with_credentials(ApiCall *call)
+{
+	const Provider *provider = call->provider;
+	char	   *volatile lines[MAX_CREDENTIALS] = {0};
+	const char *headers[MAX_CREDENTIALS];
+	bool		authenticated = false;
+	int			n = 0;
+
+	Assert(provider->ncredentials <= MAX_CREDENTIALS);
+	for (int i = 0; i < provider->ncredentials; i++)
+		if (credential_set(&provider->credentials[i]))
+			authenticated |= provider->credentials[i].authenticates;
+	if (!authenticated)
+		raise_no_credentials(provider);
+
+	PG_TRY();
+	{
+		for (int i = 0; i < provider->ncredentials; i++)
+		{
+			const ProviderCredential *cred = &provider->credentials[i];
+
+			if (credential_set(cred))
+				headers[n++] = lines[i] = header_line(cred->header, *cred->value);
+		}
+		call->req.headers = headers;
+		call->req.nheaders = n;
+		http_perform(&call->req, &call->resp);
+	}
+	PG_FINALLY();
+	{
+		for (int i = 0; i < provider->ncredentials; i++)
+			wipe(lines[i]);
+		call->req.headers = NULL;
+		call->req.nheaders = 0;
+	}
+	PG_END_TRY();
+}
+
+/* True when the call tolerates (returns rather than raises) this status. */
+static bool
+tolerated(const ApiCall *call, long status)
+{
+	for (const long *s = call->tolerate; s != NULL && *s != 0; s++)
+		if (*s == status)
+			return true;
+	return false;
+}
+
+/* Fill in the parts of a call that every request has (the body is set by the caller). */
+void
+api_prepare(ApiCall *call, const Provider *provider, const char *operation,
+			const char *target, const char *method, const char *path,
+			HttpRetryPolicy retry)
+{
+	memset(call, 0, sizeof(*call));
+	call->provider = provider;
+	call->operation = operation;
+	call->target = target;
+	call->req.service = provider->service;
+	call->req.url_setting = provider->url_setting;
+	call->req.base_url = *provider->url;
+	call->req.method = method;
+	call->req.path = path;
+	call->req.retry = retry;
+}
+
+/*
+ * Run a prepared call through its whole lifecycle (see the file header).
+ * Returns CALL_OK, CALL_TOLERATED (a tolerated status; recorded only with
+ * record_tolerated) or CALL_SKIPPED; every failure is raised.
+ */
+CallOutcome
+api_call(ApiCall *call)
+{
+	if (call->guard_key != NULL &&
+		!guard_try_enter(call->provider->name, call->guard_key))
+	{
+		call->outcome = CALL_SKIPPED;
+		catalog_record(call);
+		guard_notice_skip(call->operation, call->target);
+		return CALL_SKIPPED;
+	}
+
+	call->req.body = call->body ? json_text(call->body) : NULL;
+	send_with_credentials(call);
+
+	if (!http_status_ok(call->resp.status))
+	{
+		if (!tolerated(call, call->resp.status))
+			remote_error_raise(call->provider, &call->req, &call->resp);
+		call->outcome = CALL_TOLERATED;
+		if (call->record_tolerated)
+			catalog_record(call);
+		return CALL_TOLERATED;
+	}
+
+	call->reply = NULL;
+	if (call->resp.body_len > 0)
+	{
+		call->reply = json_parse_owned(call->resp.body, call->resp.body_len);
+		if (call->reply == NULL)
+			api_bad_reply(call, "the body is not a JSON object");
+	}
+	if (call->read_reply)
+		call->read_reply(call);
+	call->outcome = CALL_OK;
+	catalog_record(call);
+	return CALL_OK;
+}
+
+/* A string field of the reply; a missing required one is a malformed response. */
+const char *
+api_reply_string(ApiCall *call, const char *field, bool required)
+{
+	const char *value = json_string_field(call->reply, field);
+
+	if (value == NULL && required)
+		api_bad_reply(call, psprintf("no string \"%s\" in the reply", field));
+	return value;
+}
+
+/* Raise the error for a 2xx reply that does not have the expected shape. */
+void
+api_bad_reply(ApiCall *call, const char *what)
+{
+	remote_error_bad_response(&call->req, &call->resp, what);
+}
+
+/* What the catalog records of the request: method, path and body, never headers. */
+char *
+api_request_json(const ApiCall *call)
+{
+	json_object *obj = json_new_object();
+
+	json_add_string(obj, "method", call->req.method);
+	json_add_string(obj, "path", call->req.path);
+	if (call->body)
+		json_add_child(obj, "body", json_object_get(call->body));
+	return json_text(obj);
+}

@@ -1,0 +1,143 @@
+/*-------------------------------------------------------------------------
+ * settings.c
+ *	  Configuration parameters (GUCs) of dune_mv.
+ *
+ * Each provider's base URL and credentials are defined from its descriptor
+ * (core/provider.h); the rest are the extension's own.
+ * Base URLs are superuser-only: otherwise a user could point the extension,
+ * and the API key it sends, at a host of their own.  Keys and tokens are
+ * PGC_SIGHUP (postgresql.conf or ALTER SYSTEM only, so they never sit in SQL
+ * that users or jobs run), GUC_SUPERUSER_ONLY (hidden from SHOW and
+ * pg_settings for other roles) and GUC_NO_SHOW_ALL.
+ *
+ * A custom setting read from postgresql.conf is visible to every role as a
+ * placeholder in a backend that has not loaded the library yet.  The library
+ * therefore has to be in shared_preload_libraries: then the definitions below
+ * exist in every backend from its start, and the functions refuse to run
+ * without it.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "core/provider.h"
+#include "core/settings.h"
+
+int			dune_mv_max_response_size = 8 * 1024 * 1024;
+int			dune_mv_poll_interval_min = 5000;
+int			dune_mv_poll_interval_max = 30000;
+int			dune_mv_purge_after = 30 * 24 * 3600;
+bool		dune_mv_preloaded = false;
+
+static int	connect_timeout_ms = 5000;
+static int	max_connect_timeout_ms = 30000;
+static int	total_timeout_ms = 30000;
+static int	max_total_timeout_ms = 300000;
+
+#define SECRET_FLAGS (GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE)
+
+/*
+ * Define a credential setting: reload-time only; a secret one is hidden from
+ * non-superusers, a plain one (a database name) is superuser-set.
+ */
+static void
+define_credential(const ProviderCredential *cred)
+{
+	if (cred->secret)
+		DefineCustomStringVariable(cred->setting, cred->description,
+								   "Set it in postgresql.conf or with ALTER SYSTEM.",
+								   cred->value, "", PGC_SIGHUP, SECRET_FLAGS,
+								   NULL, NULL, NULL);
+	else
+		DefineCustomStringVariable(cred->setting, cred->description, NULL,
+								   cred->value, "", PGC_SUSET, 0, NULL, NULL, NULL);
+}
+
+/* Define a provider's superuser-only base URL and its credentials. */
+static void
+define_provider(const Provider *provider)
+{
+	DefineCustomStringVariable(provider->url_setting, provider->url_description, NULL,
+							   provider->url, provider->url_default, PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	for (int i = 0; i < provider->ncredentials; i++)
+		define_credential(&provider->credentials[i]);
+}
+
+/* Define a duration in milliseconds with the given context. */
+static void
+define_ms(const char *name, const char *description, int *variable,
+		  int default_value, int min_value, GucContext context)
+{
+	DefineCustomIntVariable(name, description, NULL, variable, default_value,
+							min_value, INT_MAX, context, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+}
+
+/* Register every dune_mv.* setting; called from _PG_init. */
+void
+settings_init(void)
+{
+	dune_mv_preloaded = process_shared_preload_libraries_in_progress;
+
+	foreach_provider(provider)
+		define_provider(provider);
+
+	define_ms("dune_mv.connect_timeout", "Connect timeout of one request.",
+			  &connect_timeout_ms, 5000, 1, PGC_USERSET);
+	define_ms("dune_mv.max_connect_timeout",
+			  "Ceiling on dune_mv.connect_timeout that users cannot raise.",
+			  &max_connect_timeout_ms, 30000, 1, PGC_SUSET);
+	define_ms("dune_mv.timeout",
+			  "Total time one call may take, retries and Retry-After waits included.",
+			  &total_timeout_ms, 30000, 1, PGC_USERSET);
+	define_ms("dune_mv.max_timeout",
+			  "Ceiling on dune_mv.timeout that users cannot raise.",
+			  &max_total_timeout_ms, 300000, 1, PGC_SUSET);
+	DefineCustomIntVariable("dune_mv.max_response_size",
+							"Largest response body accepted, in bytes.",
+							NULL, &dune_mv_max_response_size, 8 * 1024 * 1024,
+							1024, 256 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+	define_ms("dune_mv.poll_interval_min",
+			  "First interval between status polls of the wait functions.",
+			  &dune_mv_poll_interval_min, 5000, 10, PGC_USERSET);
+	define_ms("dune_mv.poll_interval_max",
+			  "Longest interval between status polls of the wait functions.",
+			  &dune_mv_poll_interval_max, 30000, 10, PGC_USERSET);
+	DefineCustomIntVariable("dune_mv.purge_after",
+							"Default age of catalog rows that dune_mv_purge deletes.",
+							NULL, &dune_mv_purge_after, 30 * 24 * 3600, 60, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("dune_mv");
+}
+
+/* The connect timeout in effect: the user's, capped by the superuser's ceiling. */
+int
+settings_connect_timeout_ms(void)
+{
+	return Min(connect_timeout_ms, max_connect_timeout_ms);
+}
+
+/* The total timeout in effect: the user's, capped by the superuser's ceiling. */
+int
+settings_total_timeout_ms(void)
+{
+	return Min(total_timeout_ms, max_total_timeout_ms);
+}
+
+/* Refuse to talk to a remote API unless loaded at server start (see above). */
+void
+settings_require_preload(void)
+{
+	if (!dune_mv_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("dune_mv must be loaded through shared_preload_libraries"),
+				 errhint("Add dune_mv to shared_preload_libraries in postgresql.conf and restart the server, so that API keys stay hidden from other roles.")));
+}

@@ -1,0 +1,306 @@
+/*-------------------------------------------------------------------------
+ * follow.c
+ *	  Status and wait of executions (Dune) and jobs (Lance), one
+ *	  implementation for every provider, driven by its ProviderStatus; and
+ *	  dune_mv_purge.
+ *
+ * A status read is one recorded call that also updates dune_mv.executions
+ * (core/status.c says how a reply is read; catalog/record.c records it).
+ * The wait loop polls at once, then after dune_mv.poll_interval_min,
+ * doubling up to dune_mv.poll_interval_max, sleeping on the latch
+ * (cancellable at once).  Each poll's own time limit is dune_mv.timeout,
+ * capped to what is left of the wait (at least POLL_FLOOR_MS).  A poll that
+ * still ends in 429 after the transport's retries is not an error: the loop
+ * waits its Retry-After (or the next interval) and polls again while the
+ * wait's time allows.  At the deadline the wait raises 58030 (io_error, as
+ * for a request timeout) naming the last state seen; the execution or job
+ * itself goes on.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core/json_util.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog/catalog.h"
+#include "core/settings.h"
+#include "core/status.h"
+#include "functions/rows.h"
+#include "functions/validate.h"
+#include "providers/dune.h"
+#include "providers/lance.h"
+
+PG_FUNCTION_INFO_V1(dune_mv_status);
+PG_FUNCTION_INFO_V1(dune_mv_wait);
+PG_FUNCTION_INFO_V1(lance_mv_job_status);
+PG_FUNCTION_INFO_V1(lance_mv_wait);
+PG_FUNCTION_INFO_V1(dune_mv_purge);
+
+#define POLL_FLOOR_MS	1000
+
+static void raise_wait_timeout(const ProviderStatus *st, const char *id, Interval *timeout,
+							   const char *last_state, long retry_ms) pg_attribute_noreturn();
+
+/* Milliseconds from now until deadline (negative once past). */
+static long
+ms_until(TimestampTz deadline)
+{
+	return (long) ((deadline - GetCurrentTimestamp()) / 1000);
+}
+
+/*
+ * Send one poll with dune_mv.timeout capped to the time left (at least
+ * POLL_FLOOR_MS).  Returns false when a 429 outlasted the transport's
+ * retries (and records nothing); any other failure is raised.
+ */
+static bool
+send_poll(ApiCall *call, TimestampTz deadline)
+{
+	static const long rate_limited[] = {429, 0};
+
+	call->req.timeout_ms = Min((long) settings_total_timeout_ms(),
+							   Max(ms_until(deadline), POLL_FLOOR_MS));
+	call->tolerate = rate_limited;
+	return api_call(call) == CALL_OK;
+}
+
+/*
+ * Raise the wait's timeout error, naming the last state seen; retry_ms >= 0
+ * when the API asked (429) to wait longer than the time left.
+ */
+static void
+raise_wait_timeout(const ProviderStatus *st, const char *id, Interval *timeout,
+				   const char *last_state, long retry_ms)
+{
+	char	   *span = DatumGetCString(DirectFunctionCall1(interval_out,
+														   IntervalPGetDatum(timeout)));
+
+	if (retry_ms >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_IO_ERROR),
+				 errmsg("gave up waiting for %s \"%s\": rate limited for %ld ms, beyond the timeout of %s",
+						st->what, id, retry_ms, span),
+				 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
+				 errhint("%s", st->timeout_hint)));
+	ereport(ERROR,
+			(errcode(ERRCODE_IO_ERROR),
+			 errmsg("timed out after %s waiting for %s \"%s\"", span, st->what, id),
+			 errdetail("The last state seen was %s.", last_state ? last_state : "none"),
+			 errhint("%s", st->timeout_hint)));
+}
+
+/*
+ * Poll execution or job id until it is finished, sleeping with backoff
+ * between polls; fills in *exec from the last poll (its memory lives until
+ * the caller's context goes).  A negative timeout is 22023, before any
+ * request.
+ */
+static void
+poll_until_finished(const Provider *provider, const char *id, Interval *timeout,
+					TrackedExecution *exec)
+{
+	TimestampTz start = GetCurrentTimestamp();
+	TimestampTz deadline;
+	long		interval = dune_mv_poll_interval_min;
+	long		max_interval = Max(dune_mv_poll_interval_max, dune_mv_poll_interval_min);
+	char	   *last_state = NULL;
+	MemoryContext outer = CurrentMemoryContext;
+	MemoryContext poll_cxt;
+
+	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+													   TimestampTzGetDatum(start),
+													   IntervalPGetDatum(timeout)));
+	if (deadline < start)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+
+	poll_cxt = AllocSetContextCreate(outer, "dune_mv wait poll", ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		ApiCall		call;
+		long		sleep_ms = interval;
+		long		left;
+		bool		answered;
+
+		MemoryContextReset(poll_cxt);
+		MemoryContextSwitchTo(poll_cxt);
+		status_prepare(&call, provider, id, exec);
+		answered = send_poll(&call, deadline);
+		if (answered)
+		{
+			MemoryContextSwitchTo(outer);
+			if (exec->is_finished)
+				return;
+			if (last_state)
+				pfree(last_state);
+			last_state = pstrdup(exec->state);
+		}
+		else
+		{
+			MemoryContextSwitchTo(outer);
+			sleep_ms = Max(call.resp.retry_after_ms, interval);
+		}
+
+		left = ms_until(deadline);
+		if (!answered && sleep_ms > left)
+			raise_wait_timeout(provider->status, id, timeout, last_state, sleep_ms);
+		if (left <= 0)
+			raise_wait_timeout(provider->status, id, timeout, last_state, -1);
+		http_sleep_ms(Min(sleep_ms, left));
+		interval = Min(interval * 2, max_interval);
+	}
+}
+
+/* A timestamptz Datum for a tracked time, setting *isnull when unknown. */
+static Datum
+time_datum(const TrackedTime *t, bool *isnull)
+{
+	*isnull = !t->known;
+	return t->known ? TimestampTzGetDatum(t->value) : (Datum) 0;
+}
+
+/* One column of a status row, as the provider's descriptor lays it out. */
+static Datum
+status_column(const StatusColumn *col, const TrackedExecution *exec, bool *isnull)
+{
+	bool		b;
+
+	*isnull = false;
+	switch (col->kind)
+	{
+		case STATUS_COL_ID:
+			return rows_text_or_null(exec->remote_id, isnull);
+		case STATUS_COL_STATE:
+			return rows_text_or_null(exec->state, isnull);
+		case STATUS_COL_FINISHED:
+			return BoolGetDatum(exec->is_finished);
+		case STATUS_COL_SUBMITTED:
+			return time_datum(&exec->submitted_at, isnull);
+		case STATUS_COL_STARTED:
+			return time_datum(&exec->started_at, isnull);
+		case STATUS_COL_ENDED:
+			return time_datum(&exec->ended_at, isnull);
+		case STATUS_COL_CANCELLED:
+			return time_datum(&exec->cancelled_at, isnull);
+		case STATUS_COL_COST:
+			*isnull = exec->cost_credits == NULL;
+			return *isnull ? (Datum) 0 :
+				DirectFunctionCall3(numeric_in, CStringGetDatum(exec->cost_credits),
+									ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		case STATUS_COL_ERROR_TYPE:
+			return rows_text_or_null(exec->error_type, isnull);
+		case STATUS_COL_ERROR_MESSAGE:
+			return rows_text_or_null(exec->error_message, isnull);
+		case STATUS_COL_REPLY_TEXT:
+			return rows_text_or_null(json_string_field(exec->reply, col->key), isnull);
+		case STATUS_COL_ERROR_BOOL:
+			*isnull = !json_bool_field(exec->error, col->key, &b);
+			return BoolGetDatum(!*isnull && b);
+		case STATUS_COL_REPLY:
+			*isnull = exec->reply == NULL;
+			return *isnull ? (Datum) 0 : json_jsonb(exec->reply);
+	}
+	pg_unreachable();
+}
+
+/* The provider's status row (dune_mv.execution_status, dune_mv.lance_job_status) for exec. */
+static Datum
+status_row(FunctionCallInfo fcinfo, const ProviderStatus *st, const TrackedExecution *exec)
+{
+	Datum		values[STATUS_MAX_COLUMNS];
+	bool		nulls[STATUS_MAX_COLUMNS];
+
+	for (int i = 0; i < st->ncolumns; i++)
+		values[i] = status_column(&st->columns[i], exec, &nulls[i]);
+	return rows_form(fcinfo, values, nulls);
+}
+
+/* status(id): one recorded status read, as the provider's row. */
+static Datum
+follow_status(FunctionCallInfo fcinfo, const Provider *provider)
+{
+	char	   *id = validate_id_arg(fcinfo, 0, provider->status->id_arg);
+	TrackedExecution exec;
+	ApiCall		call;
+
+	status_prepare(&call, provider, id, &exec);
+	(void) api_call(&call);
+	return status_row(fcinfo, provider->status, &exec);
+}
+
+/* wait(id, timeout): poll until finished; the last status row. */
+static Datum
+follow_wait(FunctionCallInfo fcinfo, const Provider *provider)
+{
+	char	   *id = validate_id_arg(fcinfo, 0, provider->status->id_arg);
+	TrackedExecution exec;
+
+	validate_required(PG_ARGISNULL(1), "timeout");
+	poll_until_finished(provider, id, PG_GETARG_INTERVAL_P(1), &exec);
+	return status_row(fcinfo, provider->status, &exec);
+}
+
+/* dune_mv_status(execution_id): GET /v1/execution/{id}/status, recorded. */
+Datum
+dune_mv_status(PG_FUNCTION_ARGS)
+{
+	return follow_status(fcinfo, &dune_provider);
+}
+
+/* dune_mv_wait(execution_id, timeout interval DEFAULT '1 hour') */
+Datum
+dune_mv_wait(PG_FUNCTION_ARGS)
+{
+	return follow_wait(fcinfo, &dune_provider);
+}
+
+/* lance_mv_job_status(job_id): POST /v1/jobs/describe, recorded. */
+Datum
+lance_mv_job_status(PG_FUNCTION_ARGS)
+{
+	return follow_status(fcinfo, &lance_provider);
+}
+
+/* lance_mv_wait(job_id, timeout interval DEFAULT '1 hour') */
+Datum
+lance_mv_wait(PG_FUNCTION_ARGS)
+{
+	return follow_wait(fcinfo, &lance_provider);
+}
+
+/*
+ * dune_mv_purge(older_than interval DEFAULT NULL)
+ *	  Delete the caller's calls and executions older than older_than (NULL:
+ *	  dune_mv.purge_after seconds), keeping each view's latest call and
+ *	  latest execution.  Returns how many rows went from each table.
+ */
+Datum
+dune_mv_purge(PG_FUNCTION_ARGS)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz cutoff;
+	int64		counts[3];
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	if (PG_ARGISNULL(0))
+		cutoff = now - (int64) dune_mv_purge_after * USECS_PER_SEC;
+	else
+		cutoff = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_mi_interval,
+														 TimestampTzGetDatum(now),
+														 PG_GETARG_DATUM(0)));
+	if (cutoff > now)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("older_than must not be negative"),
+				 errhint("Pass an age such as '30 days', or NULL for dune_mv.purge_after.")));
+	catalog_purge(cutoff, &counts[0], &counts[1], &counts[2]);
+	for (int i = 0; i < 3; i++)
+		values[i] = Int64GetDatum(counts[i]);
+	return rows_form(fcinfo, values, nulls);
+}
