@@ -18,23 +18,28 @@ Subclass API (the whole of it):
         def header_facts(self, req): ...    # optional: extra facts to record
                                             # (never a secret: record key_ok)
         def ctl_set(self, params): ...      # optional: pop special `set` keys
+        def ctl_commands(self): ...         # optional: {name: method(params)} extra
+                                            # control commands
+        fault_keys = {"k", ...}             # optional: app fault keys (see Faults)
+        def check_fault(self, fault): ...   # optional: validate them (HTTPError)
 
     stand_in.serve(MyApp(...), port=0, verbose=False)   # prints "ready <port>"
 
-handle(), reset_state() and ctl_set() run with app.lock held, one at a time.
+handle(), reset_state(), ctl_set(), check_fault() and the ctl_commands() methods
+run with app.lock held, one at a time.
 Inside them: `raise HTTPError(status, message)` answers an error (handle:
 with error_body(); control: {"error": message}); `app.settings` is the
 current settings dict; `app.counter(kind)` returns 1, 2, ... per kind since the
 last reset; `Reply.json(status, obj)` builds a JSON reply; `req` is a `Request`
-(method, target, path, query, params, headers, body, json()).
+(method, target, path, query, params, headers, body, json(), fault).
 
 Control endpoints (GET or POST /_ctl/<cmd>, parameters as a JSON object body
 and/or query string; JSON replies):
     reset                   forget requests, counters, faults, domain state;
                             restore settings to defaults()       -> {"ok": true}
     fault k=v...            queue a fault (keys below)            -> {"ok": true}
-    last [times=1] [headers=1]      last recorded request or null
-    requests [n=N] [times=1] [headers=1]   list, oldest first
+    last [times=1] [headers=1] [params=1]      last recorded request or null
+    requests [n=N] [times=1] [headers=1] [params=1]   list, oldest first
     stats                   {"connections": N, "requests": N}
     set k=v...              change settings (ctl_set first)       -> {"ok": true}
 
@@ -44,7 +49,9 @@ is the raw query string ("" when none), body is the parsed JSON value, or the
 raw text when not JSON, or null when empty; status is the status answered (an
 int) or "reset", or null while the request is still being answered.
 times=1 adds "t" (seconds since reset at arrival, 3 decimals); headers=1 adds
-"headers" ({"accept", "content_type", "user_agent"} plus header_facts()).
+"headers" ({"accept", "content_type", "user_agent"} plus header_facts());
+params=1 adds "params", the query string decoded ({name: [values]}, blank values
+kept).
 
 Stats since reset: "requests" counts recorded (non-control) requests;
 "connections" counts the distinct TCP connections that carried at least one of
@@ -59,7 +66,14 @@ first (other connections are not blocked; alone, the request is then served
 normally); reset=1 closes the connection with a TCP RST and no answer;
 malformed=1 answers a truncated JSON body (status 200 unless status= given);
 oversized=N answers a 200 JSON-looking body of exactly N bytes; times=N
-(default 1) how many requests the fault applies to.
+(default 1) how many requests the fault applies to.  Addressing one request of
+a series: param=NAME=VALUE also requires the decoded query string to carry
+NAME with that VALUE (e.g. param=offset=2000, exact, unlike match); skip=N
+lets the first N requests that match pass untouched (they are then checked
+against the faults queued after it), so skip=2 hits the third.  An app may
+declare its own fault keys (fault_keys, checked by check_fault): a fault made
+of such keys only (plus delay_ms) does not answer by itself; the request is
+served by handle() with req.fault set to the fault's dict.
 
 Request bodies above 1 MiB are answered 413 (and the connection is closed).
 """
@@ -82,7 +96,7 @@ MAX_BODY = 1024 * 1024
 MAX_RECORDS = 10000
 JSON_TYPE = "application/json"
 FAULT_KEYS = {"status", "retry_after", "body", "content_type", "delay_ms",
-              "reset", "malformed", "oversized", "times", "match"}
+              "reset", "malformed", "oversized", "times", "match", "skip", "param"}
 MALFORMED_BODY = b'{"id": "truncated", "items": [1, 2, '
 
 
@@ -97,7 +111,9 @@ class HTTPError(Exception):
 
 
 class Reply:
-    """An HTTP answer: status, body bytes, content type, extra headers."""
+    """An HTTP answer: status, body bytes, content type, extra headers.  The body
+    may also be a list of bytes-like parts (e.g. memoryviews of a large buffer),
+    sent one after the other without being joined."""
 
     def __init__(self, status, body=b"", content_type=JSON_TYPE, headers=None):
         self.status = status
@@ -121,6 +137,7 @@ class Request:
         self.params = urllib.parse.parse_qs(self.query, keep_blank_values=True)
         self.headers = headers
         self.body = body
+        self.fault = None  # an app fault (dict) to apply, set by the server
 
     def json(self):
         """The body parsed as JSON; raises ValueError when it is not JSON."""
@@ -201,6 +218,15 @@ class App:
     def ctl_set(self, params):
         """Consume (pop) app-specific keys of a `set` command."""
 
+    fault_keys = frozenset()
+
+    def check_fault(self, fault):
+        """Validate the app keys of a fault (dict, app keys as given)."""
+
+    def ctl_commands(self):
+        """Extra control commands: {name: method(params) -> JSON-able}."""
+        return {}
+
     # ---- helpers for subclasses ------------------------------------------
     def counter(self, kind):
         """Next value (1, 2, ...) of the id counter `kind` since reset."""
@@ -244,13 +270,23 @@ class App:
 
     def take_fault(self, target):
         """Pop one use of the first queued fault matching target, or None."""
+        query = target.partition("?")[2]
+        params = urllib.parse.parse_qs(query, keep_blank_values=True)
         with self.lock:
-            for fault in self._faults:
-                if fault["match"] in target:
-                    fault["times"] -= 1
-                    if fault["times"] <= 0:
-                        self._faults.remove(fault)
-                    return dict(fault)
+            for fault in list(self._faults):
+                if fault["match"] not in target:
+                    continue
+                if fault["param"] is not None:
+                    name, value = fault["param"]
+                    if value not in params.get(name, ()):
+                        continue
+                if fault["skip"] > 0:
+                    fault["skip"] -= 1
+                    continue
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    self._faults.remove(fault)
+                return dict(fault)
         return None
 
     def serve_api(self, req):
@@ -270,6 +306,8 @@ class App:
         commands = {"reset": self._ctl_reset, "fault": self._ctl_fault,
                     "last": self._ctl_last, "requests": self._ctl_requests,
                     "stats": self._ctl_stats, "set": self._ctl_set}
+        for name, method in self.ctl_commands().items():
+            commands.setdefault(name, method)
         if cmd not in commands:
             return 404, {"error": "unknown control command %r" % cmd}
         try:
@@ -285,7 +323,7 @@ class App:
 
     def _ctl_fault(self, params):
         """fault: validate and queue one fault."""
-        unknown = sorted(set(params) - FAULT_KEYS)
+        unknown = sorted(set(params) - FAULT_KEYS - set(self.fault_keys))
         if unknown:
             raise HTTPError(400, "unknown fault key(s): %s" % ", ".join(unknown))
         fault = {
@@ -300,10 +338,21 @@ class App:
             "oversized": int_param(params, "oversized"),
             "times": int_param(params, "times", 1, minimum=1),
             "match": str(params.get("match", "")),
+            "skip": int_param(params, "skip", 0),
+            "param": None,
         }
+        if params.get("param") is not None:
+            name, eq, value = str(params["param"]).partition("=")
+            if not eq or not name:
+                raise HTTPError(400, "param must be NAME=VALUE")
+            fault["param"] = (name, value)
+        app_keys = {k: params[k] for k in self.fault_keys if k in params}
         if (fault["status"] is None and not fault["reset"] and not fault["malformed"]
-                and fault["oversized"] is None and not fault["delay_ms"]):
+                and fault["oversized"] is None and not fault["delay_ms"] and not app_keys):
             raise HTTPError(400, "a fault needs status, reset, malformed, oversized or delay_ms")
+        if app_keys:
+            self.check_fault(app_keys)
+        fault["app"] = app_keys or None
         if fault["status"] is not None and fault["status"] > 599:
             raise HTTPError(400, "status must be <= 599")
         self._faults.append(fault)
@@ -317,6 +366,8 @@ class App:
             out["t"] = rec["t"]
         if truthy(params.get("headers")):
             out["headers"] = rec["headers"]
+        if truthy(params.get("params")):
+            out["params"] = urllib.parse.parse_qs(rec["query"], keep_blank_values=True)
         return out
 
     def _ctl_last(self, params):
@@ -425,16 +476,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(1024)
 
     def _send(self, status, body, content_type=JSON_TYPE, headers=None):
-        """Send a complete response with Content-Length."""
+        """Send a complete response with Content-Length (body: bytes or a list
+        of bytes-like parts)."""
+        parts = body if isinstance(body, list) else [body]
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(sum(memoryview(p).nbytes for p in parts)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        for part in parts:
+            self.wfile.write(part)
 
     def _control(self):
         """Serve /_ctl/<cmd>."""
@@ -474,6 +528,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._rst()
             return
         if reply is None:
+            if fault and fault.get("app"):
+                req.fault = fault["app"]
             reply = app.serve_api(req)
         rec["status"] = reply.status
         self._send(reply.status, reply.body, reply.content_type, reply.headers)
