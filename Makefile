@@ -29,3 +29,7 @@ include $(PGXS)
 
 sql/dune_mv--$(EXTVERSION).sql: $(sort $(wildcard sql/install/*.sql))
 	cat $^ > $@
+
+# Every object depends on every header of src/ (PGXS tracks no header
+# dependencies): a changed struct never leaves a stale object behind.
+$(OBJS): $(wildcard src/*.h src/*/*.h)

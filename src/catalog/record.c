@@ -157,6 +157,16 @@ insert_call_row(const CatalogScope *scope, const ApiCall *call)
 	catalog_exec(&insert_call, values, nulls);
 }
 
+/* The first three parameters of the executions statements: role, provider, id. */
+static void
+execution_key(Datum *values, const CatalogScope *scope, const ApiCall *call,
+			  const char *remote_id)
+{
+	values[0] = NameGetDatum(&scope->role);
+	values[1] = CStringGetTextDatum(call->provider->name);
+	values[2] = CStringGetTextDatum(remote_id);
+}
+
 /* The executions row of an execution or job the call started. */
 static void
 insert_start_row(const CatalogScope *scope, const ApiCall *call)
@@ -165,9 +175,7 @@ insert_start_row(const CatalogScope *scope, const ApiCall *call)
 	char		nulls[5];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = NameGetDatum(&scope->role);
-	values[1] = CStringGetTextDatum(call->provider->name);
-	values[2] = CStringGetTextDatum(call->remote_id);
+	execution_key(values, scope, call, call->remote_id);
 	values[3] = catalog_text_or_null(call->execution_view, &nulls[3]);
 	values[4] = CStringGetTextDatum(call->operation);
 	catalog_exec(&insert_start, values, nulls);
@@ -182,9 +190,7 @@ record_seen_row(const CatalogScope *scope, const ApiCall *call)
 	char		nulls[14];
 
 	memset(nulls, ' ', sizeof(nulls));
-	values[0] = NameGetDatum(&scope->role);
-	values[1] = CStringGetTextDatum(call->provider->name);
-	values[2] = CStringGetTextDatum(exec->remote_id);
+	execution_key(values, scope, call, exec->remote_id);
 	values[3] = catalog_text_or_null(exec->view_name, &nulls[3]);
 	values[4] = catalog_text_or_null(exec->state, &nulls[4]);
 	values[5] = BoolGetDatum(exec->is_finished);

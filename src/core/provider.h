@@ -72,6 +72,7 @@ typedef struct ProviderStatus
 	const char *path;			/* a format with one %s: the encoded id */
 	const char *body_id_key;	/* the id goes in the body under this key, or NULL */
 	const char *timeout_hint;
+	const char *cancel_path;	/* POST, a format with one %s; NULL: cannot cancel */
 
 	/* the reply */
 	const char *state_key;

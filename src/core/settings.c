@@ -68,15 +68,25 @@ define_provider(const Provider *provider)
 		define_credential(&provider->credentials[i]);
 }
 
-/* Define a duration in milliseconds with the given context. */
-static void
-define_ms(const char *name, const char *description, int *variable,
-		  int default_value, int min_value, GucContext context)
+/* A duration setting in milliseconds. */
+typedef struct DurationSetting
 {
-	DefineCustomIntVariable(name, description, NULL, variable, default_value,
-							min_value, INT_MAX, context, GUC_UNIT_MS,
-							NULL, NULL, NULL);
-}
+	const char *name;
+	const char *description;
+	int		   *variable;
+	int			default_value;
+	int			min_value;
+	GucContext	context;
+} DurationSetting;
+
+static const DurationSetting durations[] = {
+	{"dune_mv.connect_timeout", "Connect timeout of one request.", &connect_timeout_ms, 5000, 1, PGC_USERSET},
+	{"dune_mv.max_connect_timeout", "Ceiling on dune_mv.connect_timeout that users cannot raise.", &max_connect_timeout_ms, 30000, 1, PGC_SUSET},
+	{"dune_mv.timeout", "Total time one call may take, retries and Retry-After waits included.", &total_timeout_ms, 30000, 1, PGC_USERSET},
+	{"dune_mv.max_timeout", "Ceiling on dune_mv.timeout that users cannot raise.", &max_total_timeout_ms, 300000, 1, PGC_SUSET},
+	{"dune_mv.poll_interval_min", "First interval between status polls of the wait functions.", &dune_mv_poll_interval_min, 5000, 10, PGC_USERSET},
+	{"dune_mv.poll_interval_max", "Longest interval between status polls of the wait functions.", &dune_mv_poll_interval_max, 30000, 10, PGC_USERSET},
+};
 
 /* Register every dune_mv.* setting; called from _PG_init. */
 void
@@ -87,28 +97,16 @@ settings_init(void)
 	foreach_provider(provider)
 		define_provider(provider);
 
-	define_ms("dune_mv.connect_timeout", "Connect timeout of one request.",
-			  &connect_timeout_ms, 5000, 1, PGC_USERSET);
-	define_ms("dune_mv.max_connect_timeout",
-			  "Ceiling on dune_mv.connect_timeout that users cannot raise.",
-			  &max_connect_timeout_ms, 30000, 1, PGC_SUSET);
-	define_ms("dune_mv.timeout",
-			  "Total time one call may take, retries and Retry-After waits included.",
-			  &total_timeout_ms, 30000, 1, PGC_USERSET);
-	define_ms("dune_mv.max_timeout",
-			  "Ceiling on dune_mv.timeout that users cannot raise.",
-			  &max_total_timeout_ms, 300000, 1, PGC_SUSET);
+	for (size_t i = 0; i < lengthof(durations); i++)
+		DefineCustomIntVariable(durations[i].name, durations[i].description, NULL,
+								durations[i].variable, durations[i].default_value,
+								durations[i].min_value, INT_MAX, durations[i].context,
+								GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("dune_mv.max_response_size",
 							"Largest response body accepted, in bytes.",
 							NULL, &dune_mv_max_response_size, 8 * 1024 * 1024,
 							1024, 256 * 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
-	define_ms("dune_mv.poll_interval_min",
-			  "First interval between status polls of the wait functions.",
-			  &dune_mv_poll_interval_min, 5000, 10, PGC_USERSET);
-	define_ms("dune_mv.poll_interval_max",
-			  "Longest interval between status polls of the wait functions.",
-			  &dune_mv_poll_interval_max, 30000, 10, PGC_USERSET);
 	DefineCustomIntVariable("dune_mv.purge_after",
 							"Default age of catalog rows that dune_mv_purge deletes.",
 							NULL, &dune_mv_purge_after, 30 * 24 * 3600, 60, INT_MAX,

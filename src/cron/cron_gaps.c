@@ -203,16 +203,24 @@ compute_gaps(const CronSchedule *s, int *min_gap, int *max_gap)
 	return true;
 }
 
+/* Set the message about a gap found beyond limit; l (64 bytes) gets the limit's text. */
+static void
+gap_message(CronCheck *r, const char *format, int found, int limit, char *l)
+{
+	char		f[64];
+
+	format_duration(f, sizeof(f), found);
+	format_duration(l, 64, limit);
+	set_message(r, format, f, l);
+}
+
 /* Report a gap below the minimum. */
 static void
 report_min_gap(CronCheck *r, int found, int limit)
 {
-	char		f[64];
 	char		l[64];
 
-	format_duration(f, sizeof(f), found);
-	format_duration(l, sizeof(l), limit);
-	set_message(r, "consecutive runs are only %s apart; the minimum is %s", f, l);
+	gap_message(r, "consecutive runs are only %s apart; the minimum is %s", found, limit, l);
 	if (limit > 1 && limit < 60 && 60 % limit == 0)
 		set_hint(r, "runs must be at least %s apart; \"*/%d * * * *\" is the most frequent schedule allowed",
 				 l, limit);
@@ -230,12 +238,9 @@ report_min_gap(CronCheck *r, int found, int limit)
 static void
 report_max_gap(CronCheck *r, int found, int limit)
 {
-	char		f[64];
 	char		l[64];
 
-	format_duration(f, sizeof(f), found);
-	format_duration(l, sizeof(l), limit);
-	set_message(r, "consecutive runs are up to %s apart; the maximum is %s", f, l);
+	gap_message(r, "consecutive runs are up to %s apart; the maximum is %s", found, limit, l);
 	if (limit >= MINUTES_PER_WEEK)
 		set_hint(r, "runs must be at most %s apart%s; a weekly schedule such as \"0 0 * * 1\" is allowed",
 				 l, limit < 28 * MINUTES_PER_DAY ? " (monthly and yearly schedules are refused)" : "");

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  * dune_views.c
- *	  SQL functions on Dune materialized views: upsert, refresh, get, list,
- *	  delete, and cancelling an execution.
+ *	  SQL functions on Dune materialized views: upsert, refresh, get, list
+ *	  and delete.
  *
  * Each function validates every argument before any network call, resolves
  * a bare name through the catalog, prepares its request with the Dune
@@ -44,7 +44,6 @@ PG_FUNCTION_INFO_V1(dune_mv_refresh);
 PG_FUNCTION_INFO_V1(dune_mv_get);
 PG_FUNCTION_INFO_V1(dune_mv_list);
 PG_FUNCTION_INFO_V1(dune_mv_delete);
-PG_FUNCTION_INFO_V1(dune_mv_cancel);
 
 /* The schedule object of a get reply; all unknown when it is null. */
 typedef struct DuneSchedule
@@ -94,6 +93,16 @@ view_arg(FunctionCallInfo fcinfo)
 		return name;
 	full_name = catalog_full_name(name);
 	return full_name ? full_name : name;
+}
+
+/* What a call does to the caller's row for the view full_name. */
+static void
+set_view(ApiCall *call, ViewChange change, const char *full_name)
+{
+	call->view.change = change;
+	call->view.name = dune_short_name(full_name);
+	call->view.ident = call->view.name;
+	call->view.full_name = full_name;
 }
 
 /* A prepared Dune call. */
@@ -387,10 +396,7 @@ read_refresh(ApiCall *call)
 	call->remote_id = execution_id;
 	call->starts_execution = true;
 	call->execution_view = sql_id;
-	call->view.change = VIEW_ACTIVITY;
-	call->view.name = dune_short_name(sql_id);
-	call->view.ident = call->view.name;
-	call->view.full_name = sql_id;
+	set_view(call, VIEW_ACTIVITY, sql_id);
 	call->view.last_execution_id = execution_id;
 }
 
@@ -490,10 +496,7 @@ read_get(ApiCall *call)
 	if (json_object_object_get_ex(call->reply, "is_private", &v) &&
 		json_object_is_type(v, json_type_boolean))
 		json_add_child(definition, "is_private", json_object_get(v));
-	call->view.change = VIEW_DEFINE;
-	call->view.name = dune_short_name(full_name);
-	call->view.ident = call->view.name;
-	call->view.full_name = full_name;
+	set_view(call, VIEW_DEFINE, full_name);
 	call->view.definition = definition;
 }
 
@@ -571,32 +574,7 @@ dune_mv_delete(PG_FUNCTION_ARGS)
 
 	dune_prepare(&call, "delete", target, "DELETE", dune_view_path(target, ""),
 				 HTTP_RETRY_IDEMPOTENT);
-	call.view.change = VIEW_FORGET;
-	call.view.ident = dune_short_name(target);
-	call.view.full_name = target;
+	set_view(&call, VIEW_FORGET, target);
 	(void) api_call(&call);
 	PG_RETURN_BOOL(true);
-}
-
-/*
- * dune_mv_cancel(execution_id)
- *	  POST /v1/execution/{id}/cancel, recorded; returns the API's "success".
- *	  Like upsert and refresh it is not resent once it may have arrived: a
- *	  second cancel would answer false for an execution the first one ended.
- */
-Datum
-dune_mv_cancel(PG_FUNCTION_ARGS)
-{
-	char	   *id = validate_id_arg(fcinfo, 0, "execution_id");
-	ApiCall		call;
-	bool		success;
-
-	dune_prepare(&call, "cancel", id, "POST",
-				 psprintf("/v1/execution/%s/cancel", http_escape_segment(id)),
-				 HTTP_RETRY_PAID_WRITE);
-	call.remote_id = id;
-	(void) api_call(&call);
-	if (!json_bool_field(call.reply, "success", &success))
-		api_bad_reply(&call, "no boolean \"success\" in the reply");
-	PG_RETURN_BOOL(success);
 }

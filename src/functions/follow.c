@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  * follow.c
- *	  Status and wait of executions (Dune) and jobs (Lance), one
+ *	  Status, wait and cancel of executions (Dune) and jobs (Lance), one
  *	  implementation for every provider, driven by its ProviderStatus; and
  *	  dune_mv_purge.
  *
@@ -34,10 +34,6 @@
 #include "providers/dune.h"
 #include "providers/lance.h"
 
-PG_FUNCTION_INFO_V1(dune_mv_status);
-PG_FUNCTION_INFO_V1(dune_mv_wait);
-PG_FUNCTION_INFO_V1(lance_mv_job_status);
-PG_FUNCTION_INFO_V1(lance_mv_wait);
 PG_FUNCTION_INFO_V1(dune_mv_purge);
 
 #define POLL_FLOOR_MS	1000
@@ -245,33 +241,50 @@ follow_wait(FunctionCallInfo fcinfo, const Provider *provider)
 	return status_row(fcinfo, provider->status, &exec);
 }
 
-/* dune_mv_status(execution_id): GET /v1/execution/{id}/status, recorded. */
-Datum
-dune_mv_status(PG_FUNCTION_ARGS)
+/*
+ * cancel(id): POST the provider's cancel path, recorded; returns the API's
+ * "success".  Like upsert and refresh it is not resent once it may have
+ * arrived: a second cancel would answer false for an execution the first
+ * one ended.
+ */
+static Datum
+follow_cancel(FunctionCallInfo fcinfo, const Provider *provider)
 {
-	return follow_status(fcinfo, &dune_provider);
+	const ProviderStatus *st = provider->status;
+	char	   *id = validate_id_arg(fcinfo, 0, st->id_arg);
+	ApiCall		call;
+	bool		success;
+
+	api_prepare(&call, provider, "cancel", id, "POST",
+				psprintf(st->cancel_path, http_escape_segment(id)), HTTP_RETRY_PAID_WRITE);
+	call.remote_id = id;
+	(void) api_call(&call);
+	if (!json_bool_field(call.reply, "success", &success))
+		api_bad_reply(&call, "no boolean \"success\" in the reply");
+	PG_RETURN_BOOL(success);
 }
 
-/* dune_mv_wait(execution_id, timeout interval DEFAULT '1 hour') */
+/* dune_mv_cancel(execution_id): POST /v1/execution/{id}/cancel. */
+PG_FUNCTION_INFO_V1(dune_mv_cancel);
 Datum
-dune_mv_wait(PG_FUNCTION_ARGS)
+dune_mv_cancel(PG_FUNCTION_ARGS)
 {
-	return follow_wait(fcinfo, &dune_provider);
+	return follow_cancel(fcinfo, &dune_provider);
 }
 
-/* lance_mv_job_status(job_id): POST /v1/jobs/describe, recorded. */
-Datum
-lance_mv_job_status(PG_FUNCTION_ARGS)
-{
-	return follow_status(fcinfo, &lance_provider);
-}
+/*
+ * The SQL functions status(id) and wait(id, timeout DEFAULT '1 hour') of a
+ * provider: dune_mv_status and dune_mv_wait (GET /v1/execution/{id}/status),
+ * lance_mv_job_status and lance_mv_wait (POST /v1/jobs/describe).
+ */
+#define FOLLOW_FUNCTIONS(status_fn, wait_fn, provider) \
+	PG_FUNCTION_INFO_V1(status_fn); \
+	PG_FUNCTION_INFO_V1(wait_fn); \
+	Datum status_fn(PG_FUNCTION_ARGS) { return follow_status(fcinfo, &provider); } \
+	Datum wait_fn(PG_FUNCTION_ARGS) { return follow_wait(fcinfo, &provider); }
 
-/* lance_mv_wait(job_id, timeout interval DEFAULT '1 hour') */
-Datum
-lance_mv_wait(PG_FUNCTION_ARGS)
-{
-	return follow_wait(fcinfo, &lance_provider);
-}
+FOLLOW_FUNCTIONS(dune_mv_status, dune_mv_wait, dune_provider)
+FOLLOW_FUNCTIONS(lance_mv_job_status, lance_mv_wait, lance_provider)
 
 /*
  * dune_mv_purge(older_than interval DEFAULT NULL)

@@ -37,6 +37,7 @@ static const ProviderStatus dune_status = {
 	.method = "GET",
 	.path = "/v1/execution/%s/status",
 	.timeout_hint = "The execution goes on: call dune_mv_wait or dune_mv_status again later, or dune_mv_cancel it.",
+	.cancel_path = "/v1/execution/%s/cancel",
 	.state_key = "state",
 	.finished_flag_key = "is_execution_finished",
 	.running_states = dune_running,

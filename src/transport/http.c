@@ -580,27 +580,3 @@ http_status_ok(long status)
 {
 	return status >= 200 && status <= 299;
 }
-
-/* Percent-encode one path segment or query value (RFC 3986: unreserved characters stay). */
-char *
-http_escape_segment(const char *segment)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	StringInfoData out;
-
-	initStringInfo(&out);
-	for (const unsigned char *p = (const unsigned char *) segment; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-			*p == '_' || *p == '~')
-			appendStringInfoChar(&out, (char) *p);
-		else
-		{
-			appendStringInfoChar(&out, '%');
-			appendStringInfoChar(&out, hex[*p >> 4]);
-			appendStringInfoChar(&out, hex[*p & 15]);
-		}
-	}
-	return out.data;
-}
