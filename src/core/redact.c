@@ -4,7 +4,7 @@
  *
  * PostgreSQL itself can write a setting's value to the log: on reload it
  * logs 'parameter "x" changed to "value"' at LOG, and log_statement logs an
- * ALTER SYSTEM SET dune_mv.dune_api_key = '...' verbatim.  An emit_log_hook,
+ * ALTER SYSTEM SET of a key setting = '...' verbatim.  An emit_log_hook,
  * installed when the library is preloaded (so in the postmaster and every
  * backend), masks in every message: the current values of the secret
  * settings, and the literal assigned to any of them in statement text.  The

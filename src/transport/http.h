@@ -18,7 +18,7 @@ typedef enum HttpRetryPolicy
 
 typedef struct HttpRequest
 {
-	const char *service;		/* the provider's name for messages, e.g. "Dune" */
+	const char *service;		/* the provider's service name, for messages */
 	const char *url_setting;	/* the setting that holds base_url, for hints */
 	const char *method;			/* GET, POST, DELETE */
 	const char *base_url;		/* from a superuser-only setting */
