@@ -148,26 +148,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_MAIN
-/* Run the target once per file named on the command line */
-int
-main(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-	{
-		FILE	   *f = fopen(argv[i], "rb");
-		static uint8_t buf[1 << 20];
-		size_t		n;
-
-		if (f == NULL)
-		{
-			perror(argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	printf("%d input(s) ran\n", argc - 1);
-	return 0;
-}
+#include "replay_main.h"
 #endif

@@ -120,28 +120,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef FUZZ_STANDALONE
-/* Replay the files named on the command line. */
-int
-main(int argc, char **argv)
-{
-	int			i;
-
-	for (i = 1; i < argc; i++)
-	{
-		FILE	   *f = fopen(argv[i], "rb");
-		uint8_t		buf[FUZZ_MAX_INPUT];
-		size_t		n;
-
-		if (f == NULL)
-		{
-			perror(argv[i]);
-			return 1;
-		}
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
-	}
-	printf("%d inputs replayed\n", argc - 1);
-	return 0;
-}
+#include "replay_main.h"
 #endif
