@@ -17,6 +17,7 @@ typedef struct FoundView
 	json_object *definition;
 } FoundView;
 
+extern bool catalog_read_only(void);
 extern void catalog_record(const ApiCall *call);
 extern bool catalog_find_view(const Provider *provider, const char *ident, FoundView *found);
 extern void catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions,

@@ -15,13 +15,18 @@
  *		through a status read is recorded as started_by 'observed';
  *	  - the caller's row for the view (dune_mv.remote_views): defined
  *		anew, its activity merged, updated, or forgotten.
- * Rows belong to the calling role.  May call catalog/scope.c only.
+ * Rows belong to the calling role.  In a read-only transaction or on a
+ * standby nothing is written: only reads get there (core/call.c refuses
+ * every call that changes remote state before it is sent), and their record
+ * is the one thing that cannot be kept.  May call catalog/scope.c only.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "core/json_util.h"
 
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "utils/timestamp.h"
 
@@ -244,12 +249,21 @@ change_view_row(const CatalogScope *scope, const ApiCall *call)
 	}
 }
 
+/* True where the catalog cannot be written: a read-only transaction, a standby. */
+bool
+catalog_read_only(void)
+{
+	return XactReadOnly || RecoveryInProgress();
+}
+
 /* Record everything about one call that api_call() ran, in one scope. */
 void
 catalog_record(const ApiCall *call)
 {
 	CatalogScope scope;
 
+	if (catalog_read_only())
+		return;
 	catalog_enter(&scope);
 	insert_call_row(&scope, call);
 	if (call->outcome == CALL_OK)

@@ -5,6 +5,9 @@
  * Prepared by a SQL function (or the worker) with api_prepare and its
  * provider's request builders, a call goes through these steps, here and
  * nowhere else:
+ *	  0. a call that changes remote state is refused, before any request,
+ *		 where its record could not be written (a read-only transaction, a
+ *		 standby): SQLSTATE 25006;
  *	  1. the overlap guard, for a refresh (core/guard.c): a refresh of a view
  *		 that is being refreshed is recorded as skipped and not sent;
  *	  2. the credential headers, built from the provider's descriptor at send
@@ -23,6 +26,9 @@
 #include "postgres.h"
 
 #include "core/json_util.h"
+
+#include "access/xact.h"
+#include "access/xlog.h"
 
 #include "catalog/catalog.h"
 #include "core/call.h"
@@ -162,6 +168,26 @@ api_prepare(ApiCall *call, const Provider *provider, const char *operation,
 	call->req.method = method;
 	call->req.path = path;
 	call->req.retry = retry;
+	/* a write retried as an idempotent one (a delete) sets writes_remote itself */
+	call->writes_remote = retry != HTTP_RETRY_IDEMPOTENT;
+}
+
+/*
+ * Refuse a call that changes remote state where its record could not be
+ * written: the remote work would happen and its record fail afterwards.
+ */
+static void
+refuse_unrecordable_write(const ApiCall *call)
+{
+	if (!call->writes_remote || !catalog_read_only())
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+			 errmsg("cannot %s on the %s API in a read-only transaction",
+					call->operation, call->provider->service),
+			 errdetail("The call would change remote state, and its record in the catalog could not be written."),
+			 errhint(RecoveryInProgress() ? "Run it on the primary server." :
+					 "Run it in a read-write transaction.")));
 }
 
 /*
@@ -172,6 +198,7 @@ api_prepare(ApiCall *call, const Provider *provider, const char *operation,
 CallOutcome
 api_call(ApiCall *call)
 {
+	refuse_unrecordable_write(call);
 	if (call->guard_key != NULL &&
 		!guard_try_enter(call->provider->name, call->guard_key))
 	{

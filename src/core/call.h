@@ -38,6 +38,7 @@ struct ApiCall
 	const char *target;			/* the view, execution or job: recorded */
 	HttpRequest req;			/* method, path, retry policy, time budget */
 	json_object *body;			/* sent as JSON (owned), or NULL */
+	bool		writes_remote;	/* changes remote state: refused where unrecordable */
 	const char *guard_key;		/* a refresh: skipped while the view refreshes */
 	const long *tolerate;		/* 0-terminated statuses returned, not raised */
 	bool		record_tolerated;	/* record a tolerated answer as a call */

@@ -574,6 +574,7 @@ dune_mv_delete(PG_FUNCTION_ARGS)
 
 	dune_prepare(&call, "delete", target, "DELETE", dune_view_path(target, ""),
 				 HTTP_RETRY_IDEMPOTENT);
+	call.writes_remote = true;
 	set_view(&call, VIEW_FORGET, target);
 	(void) api_call(&call);
 	PG_RETURN_BOOL(true);
