@@ -32,27 +32,11 @@
 
 #include "catalog/catalog.h"
 #include "core/call.h"
+#include "core/credentials.h"
 #include "core/guard.h"
 #include "transport/remote_error.h"
 
 #define MAX_CREDENTIALS 8
-
-/* A credential's value: set (non-empty) or not; a control character (header injection) is refused. */
-static bool
-credential_set(const ProviderCredential *cred)
-{
-	const char *value = *cred->value;
-
-	if (value == NULL || value[0] == '\0')
-		return false;
-	for (const unsigned char *p = (const unsigned char *) value; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("%s contains a control character", cred->setting),
-					 errhint("A superuser sets it again in postgresql.conf or with ALTER SYSTEM.")));
-	return true;
-}
 
 /* Raise the error for a provider none of whose authenticating credentials is set. */
 static void
@@ -89,16 +73,6 @@ header_line(const char *prefix, const char *value)
 	return line;
 }
 
-/* Overwrite a string that may hold a secret, then free it. */
-static void
-wipe(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	pfree(s);
-}
-
 /*
  * Send the request with the provider's credential headers, which exist only
  * for the exchange and are wiped on every path.
@@ -113,21 +87,21 @@ send_with_credentials(ApiCall *call)
 	int			n = 0;
 
 	Assert(provider->ncredentials <= MAX_CREDENTIALS);
-	for (int i = 0; i < provider->ncredentials; i++)
-		if (credential_set(&provider->credentials[i]))
-			authenticated |= provider->credentials[i].authenticates;
-	if (!authenticated)
-		raise_no_credentials(provider);
-
 	PG_TRY();
 	{
 		for (int i = 0; i < provider->ncredentials; i++)
 		{
 			const ProviderCredential *cred = &provider->credentials[i];
+			char	   *value = credential_read(cred);
 
-			if (credential_set(cred))
-				headers[n++] = lines[i] = header_line(cred->header, *cred->value);
+			if (value == NULL)
+				continue;
+			authenticated |= cred->authenticates;
+			headers[n++] = lines[i] = header_line(cred->header, value);
+			credential_wipe(value);
 		}
+		if (!authenticated)
+			raise_no_credentials(provider);
 		call->req.headers = headers;
 		call->req.nheaders = n;
 		http_perform(&call->req, &call->resp);
@@ -135,7 +109,7 @@ send_with_credentials(ApiCall *call)
 	PG_FINALLY();
 	{
 		for (int i = 0; i < provider->ncredentials; i++)
-			wipe(lines[i]);
+			credential_wipe(lines[i]);
 		call->req.headers = NULL;
 		call->req.nheaders = 0;
 	}
