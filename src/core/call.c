@@ -36,13 +36,11 @@
 #include "core/guard.h"
 #include "transport/remote_error.h"
 
-#define MAX_CREDENTIALS 8
-
 /* Raise the error for a provider none of whose authenticating credentials is set. */
 static void
 raise_no_credentials(const Provider *provider)
 {
-	const char *names[MAX_CREDENTIALS];
+	const char *names[CALL_MAX_HEADERS] = {0};
 	int			n = 0;
 
 	for (int i = 0; i < provider->ncredentials; i++)
@@ -74,46 +72,44 @@ header_line(const char *prefix, const char *value)
 }
 
 /*
- * Send the request with the provider's credential headers, which exist only
- * for the exchange and are wiped on every path.
+ * Build the provider's credential headers into the call; they exist only
+ * for the exchange, and call_wipe_headers wipes them on every path.
  */
 static void
-send_with_credentials(ApiCall *call)
+build_credential_headers(ApiCall *call)
 {
 	const Provider *provider = call->provider;
-	char	   *volatile lines[MAX_CREDENTIALS] = {0};
-	const char *headers[MAX_CREDENTIALS];
 	bool		authenticated = false;
-	int			n = 0;
 
-	Assert(provider->ncredentials <= MAX_CREDENTIALS);
-	PG_TRY();
+	Assert(provider->ncredentials <= CALL_MAX_HEADERS);
+	for (int i = 0; i < provider->ncredentials; i++)
 	{
-		for (int i = 0; i < provider->ncredentials; i++)
-		{
-			const ProviderCredential *cred = &provider->credentials[i];
-			char	   *value = credential_read(cred);
+		const ProviderCredential *cred = &provider->credentials[i];
+		char	   *value = credential_read(cred);
 
-			if (value == NULL)
-				continue;
-			authenticated |= cred->authenticates;
-			headers[n++] = lines[i] = header_line(cred->header, value);
-			credential_wipe(value);
-		}
-		if (!authenticated)
-			raise_no_credentials(provider);
-		call->req.headers = headers;
-		call->req.nheaders = n;
-		http_perform(&call->req, &call->resp);
+		if (value == NULL)
+			continue;
+		authenticated |= cred->authenticates;
+		call->header_lines[call->req.nheaders] = header_line(cred->header, value);
+		call->req.nheaders++;
+		credential_wipe(value);
 	}
-	PG_FINALLY();
+	call->req.headers = (const char *const *) call->header_lines;
+	if (!authenticated)
+		raise_no_credentials(provider);
+}
+
+/* Wipe and free the credential headers of a call (after its exchange, or on error). */
+void
+api_call_wipe_headers(ApiCall *call)
+{
+	for (int i = 0; i < call->req.nheaders; i++)
 	{
-		for (int i = 0; i < provider->ncredentials; i++)
-			credential_wipe(lines[i]);
-		call->req.headers = NULL;
-		call->req.nheaders = 0;
+		credential_wipe(call->header_lines[i]);
+		call->header_lines[i] = NULL;
 	}
-	PG_END_TRY();
+	call->req.headers = NULL;
+	call->req.nheaders = 0;
 }
 
 /* True when the call tolerates (returns rather than raises) this status. */
@@ -165,12 +161,12 @@ refuse_unrecordable_write(const ApiCall *call)
 }
 
 /*
- * Run a prepared call through its whole lifecycle (see the file header).
- * Returns CALL_OK, CALL_TOLERATED (a tolerated status; recorded only with
- * record_tolerated) or CALL_SKIPPED; every failure is raised.
+ * The steps before the exchange: the read-only check, the overlap guard
+ * (false: skipped, and recorded so), the body's text and the credential
+ * headers (the caller wipes them with api_call_wipe_headers on every path).
  */
-CallOutcome
-api_call(ApiCall *call)
+bool
+api_call_begin(ApiCall *call)
 {
 	refuse_unrecordable_write(call);
 	if (call->guard_key != NULL &&
@@ -179,12 +175,22 @@ api_call(ApiCall *call)
 		call->outcome = CALL_SKIPPED;
 		catalog_record(call);
 		guard_notice_skip(call->operation, call->target);
-		return CALL_SKIPPED;
+		return false;
 	}
-
 	call->req.body = call->body ? json_text(call->body) : NULL;
-	send_with_credentials(call);
+	build_credential_headers(call);
+	return true;
+}
 
+/*
+ * The steps after the exchange (call->resp filled in): classification, the
+ * reply's checks (read_reply) and the record.  Returns CALL_OK or
+ * CALL_TOLERATED (recorded only with record_tolerated); raises the remote
+ * error of any other status.
+ */
+CallOutcome
+api_call_finish(ApiCall *call)
+{
 	if (!http_status_ok(call->resp.status))
 	{
 		if (!tolerated(call, call->resp.status))
@@ -209,8 +215,29 @@ api_call(ApiCall *call)
 	return CALL_OK;
 }
 
-/* A string field of the reply; a missing required one is a malformed response. */
-const char *
+/*
+ * Run a prepared call through its whole lifecycle (see the file header),
+ * the exchange being the backend's synchronous one.  Returns CALL_OK,
+ * CALL_TOLERATED or CALL_SKIPPED; every failure is raised.
+ */
+CallOutcome
+api_call(ApiCall *call)
+{
+	if (!api_call_begin(call))
+		return CALL_SKIPPED;
+	PG_TRY();
+	{
+		http_perform(&call->req, &call->resp);
+	}
+	PG_FINALLY();
+	{
+		api_call_wipe_headers(call);
+	}
+	PG_END_TRY();
+	return api_call_finish(call);
+}
+
+/* A string field of the reply; a missing required one is a malformed response. */const char *
 api_reply_string(ApiCall *call, const char *field, bool required)
 {
 	const char *value = json_string_field(call->reply, field);

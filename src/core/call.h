@@ -27,6 +27,8 @@ typedef enum CallOutcome
 
 typedef struct ApiCall ApiCall;
 
+#define CALL_MAX_HEADERS 8		/* credential headers of one provider */
+
 /* Check a 2xx reply and fill in what the call recorded (remote_id, view, ...). */
 typedef void (*CallReadFn) (ApiCall *call);
 
@@ -54,6 +56,9 @@ struct ApiCall
 	ViewRecord	view;
 	TrackedExecution *seen;		/* a status read, or NULL */
 
+	/* during the exchange: the credential header lines (wiped after) */
+	char	   *header_lines[CALL_MAX_HEADERS];
+
 	/* the answer */
 	CallOutcome outcome;
 	HttpResponse resp;
@@ -64,6 +69,9 @@ extern void api_prepare(ApiCall *call, const Provider *provider, const char *ope
 						const char *target, const char *method, const char *path,
 						HttpRetryPolicy retry);
 extern CallOutcome api_call(ApiCall *call);
+extern bool api_call_begin(ApiCall *call);
+extern void api_call_wipe_headers(ApiCall *call);
+extern CallOutcome api_call_finish(ApiCall *call);
 extern const char *api_reply_string(ApiCall *call, const char *field, bool required);
 extern void api_bad_reply(ApiCall *call, const char *what) pg_attribute_noreturn();
 extern char *api_request_json(const ApiCall *call);
