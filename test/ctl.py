@@ -3,6 +3,8 @@
 Usage: python3 test/ctl.py [-q] SERVER CMD [key=value ...]
   SERVER  dune (port from $DUNE_MV_DUNE_PORT) or lance ($DUNE_MV_LANCE_PORT)
   CMD     reset | fault | last | requests | stats | set   (see stand_in.py)
+          dune also: results [EXEC_ID|default] [key=value ...]   (see dune_server.py;
+          a first argument without "=" is the same as exec=EXEC_ID)
   values  an int when they look like one (-?[0-9]+), text otherwise;
           body=... is always raw text
   -q      print nothing on success
@@ -46,8 +48,9 @@ def canonical(obj):
 
 
 def call(port, cmd, params):
-    """POST /_ctl/<cmd> with params; returns (status, decoded JSON)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    """POST /_ctl/<cmd> with params; returns (status, decoded JSON).  The timeout
+    leaves room for `results ... prepare=both` of a few million rows."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         conn.request("POST", "/_ctl/" + cmd, body=json.dumps(params).encode(),
                      headers={"Content-Type": "application/json"})
@@ -68,8 +71,11 @@ def main(argv):
     port = os.environ.get(PORT_ENV[server], "")
     if not port.isdigit():
         fail(2, "%s is not set" % PORT_ENV[server])
+    args = argv[2:]
+    if cmd == "results" and args and "=" not in args[0]:
+        args = ["exec=" + args[0]] + args[1:]
     try:
-        status, obj = call(int(port), cmd, parse_params(argv[2:]))
+        status, obj = call(int(port), cmd, parse_params(args))
     except (OSError, http.client.HTTPException, ValueError) as err:
         fail(2, "cannot reach the %s stand-in on 127.0.0.1:%s: %s" % (server, port, err))
     if status != 200:
