@@ -25,6 +25,7 @@
 #include "transport/http.h"
 #include "core/redact.h"
 #include "core/settings.h"
+#include "worker/worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,4 +37,5 @@ _PG_init(void)
 {
 	settings_init();
 	redact_init();
+	worker_init();
 }

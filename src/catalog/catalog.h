@@ -17,10 +17,53 @@ typedef struct FoundView
 	json_object *definition;
 } FoundView;
 
+/* One load of a result into a local table (catalog_record_load). */
+typedef struct LoadRecord
+{
+	const Provider *provider;
+	const char *target;			/* the table, schema-qualified */
+	Oid			relid;
+	const char *source;			/* as the caller named it */
+	const char *execution_id;
+	const char *mode;			/* replace, append */
+	int64		rows;
+	int			pages;
+	json_object *columns;		/* [{name, type, column_type}] */
+	double		duration_ms;
+} LoadRecord;
+
 extern bool catalog_read_only(void);
 extern void catalog_record(const ApiCall *call);
 extern bool catalog_find_view(const Provider *provider, const char *ident, FoundView *found);
+extern char *catalog_latest_success(const Provider *provider, const char *name,
+									const char *ident);
+extern void catalog_record_load(const LoadRecord *load);
 extern void catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions,
 						  int64 *execution_states);
+
+/* A request claimed by the worker (catalog_claim_requests). */
+typedef struct ClaimedRequest
+{
+	int64		id;
+	char	   *role;
+	char	   *provider;
+	char	   *call_json;
+	Datum		after;			/* bigint[], or 0 */
+} ClaimedRequest;
+
+typedef void (*ClaimedRequestFn) (const ClaimedRequest *req, void *arg);
+typedef void (*UpstreamFn) (int64 id, const char *state, const char *provider,
+							const char *execution_state, bool finished, void *arg);
+
+extern int64 catalog_queue_request(const char *provider, const char *operation,
+								   const char *target, const char *call_json, Datum after);
+extern void catalog_claim_requests(int limit, Datum held_back, ClaimedRequestFn fn, void *arg);
+extern void catalog_upstream_states(Datum ids, UpstreamFn fn, void *arg);
+extern void catalog_finish_request(int64 id, const char *state, const char *execution_id,
+								   int http_status, const char *sqlstate, const char *message);
+extern int64 catalog_settle_sending(void);
+extern int64 catalog_count_queued(void);
+extern bool catalog_cancel_request(int64 id);
+extern int64 catalog_resend_request(int64 id);
 
 #endif

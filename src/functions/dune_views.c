@@ -34,6 +34,7 @@
 #include "core/status.h"
 #include "functions/rows.h"
 #include "functions/validate.h"
+#include "functions/queued.h"
 #include "providers/dune.h"
 
 #define LIST_PAGE_SIZE	1000	/* views asked for per list page (API max 10000) */
@@ -301,8 +302,8 @@ keep_old_schedule(const char *name, char **cron, bool *has_expires,
 }
 
 /* read_reply of upsert: the execution started, and the view's full name. */
-static void
-read_upsert(ApiCall *call)
+void
+dune_read_upsert(ApiCall *call)
 {
 	const char *execution_id = api_reply_string(call, "execution_id", true);
 	const char *full_name = api_reply_string(call, "name", false);
@@ -318,10 +319,11 @@ read_upsert(ApiCall *call)
  * dune_mv_upsert(name, query_id, cron, expires_at, is_private, performance,
  *				  keep_schedule)
  *	  POST /v1/materialized-views with exactly the given fields (plus the
- *	  kept schedule, see above).
+ *	  kept schedule, see above), prepared; queued (dune_mv_upsert_async) it
+ *	  cannot keep the schedule, which takes a read.
  */
-Datum
-dune_mv_upsert(PG_FUNCTION_ARGS)
+void
+dune_upsert_prepare(FunctionCallInfo fcinfo, bool queued, ApiCall *call)
 {
 	char	   *name;
 	int64		query_id;
@@ -332,7 +334,6 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	bool		keep_schedule = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 	json_object *body;
 	json_object *definition;
-	ApiCall		call;
 
 	validate_required(PG_ARGISNULL(0), "name");
 	validate_required(PG_ARGISNULL(1), "query_id");
@@ -345,6 +346,12 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 	if (has_expires)
 		validate_expires_at(expires_at, cron != NULL || keep_schedule);
 	validate_performance(performance);
+	if (keep_schedule && queued)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("keep_schedule is not available in dune_mv_upsert_async"),
+				 errdetail("Keeping the schedule reads the view from the API, and queuing a call never touches the network."),
+				 errhint("Pass cron, expires_at and performance, or call dune_mv_upsert.")));
 	if (keep_schedule && cron == NULL)
 		keep_old_schedule(name, &cron, &has_expires, &expires_at, &performance);
 
@@ -372,21 +379,30 @@ dune_mv_upsert(PG_FUNCTION_ARGS)
 							   json_object_get(json_object_iter_peek_value(&it)));
 	}
 
-	dune_prepare(&call, "upsert", name, "POST", "/v1/materialized-views",
+	dune_prepare(call, "upsert", name, "POST", "/v1/materialized-views",
 				 HTTP_RETRY_PAID_WRITE);
-	call.body = body;
-	call.read_reply = read_upsert;
-	call.view.change = VIEW_DEFINE;
-	call.view.name = name;
-	call.view.ident = name;
-	call.view.definition = definition;
+	call->body = body;
+	call->read_reply = dune_read_upsert;
+	call->view.change = VIEW_DEFINE;
+	call->view.name = name;
+	call->view.ident = name;
+	call->view.definition = definition;
+}
+
+/* dune_mv_upsert(...): the call above, sent now; returns (execution_id, name). */
+Datum
+dune_mv_upsert(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+
+	dune_upsert_prepare(fcinfo, false, &call);
 	(void) api_call(&call);
 	return two_text_row(fcinfo, call.remote_id, call.execution_view);
 }
 
 /* read_reply of refresh: the execution started, and the view's full name. */
-static void
-read_refresh(ApiCall *call)
+void
+dune_read_refresh(ApiCall *call)
 {
 	const char *execution_id = api_reply_string(call, "execution_id", true);
 	const char *sql_id = api_reply_string(call, "sql_id", false);
@@ -402,29 +418,37 @@ read_refresh(ApiCall *call)
 
 /*
  * dune_mv_refresh(name, performance)
- *	  POST /v1/materialized-views/{name}/refresh, body {performance?}.
- *	  While another session refreshes the same view, the call is skipped
- *	  (core/guard.c) and returns a row with a NULL execution_id.
+ *	  POST /v1/materialized-views/{name}/refresh, body {performance?},
+ *	  prepared.  While another session refreshes the same view, the call is
+ *	  skipped (core/guard.c).
  */
-Datum
-dune_mv_refresh(PG_FUNCTION_ARGS)
+void
+dune_refresh_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 {
 	char	   *performance = rows_text_arg(fcinfo, 1);
 	char	   *target;
-	ApiCall		call;
 
 	target = view_arg(fcinfo);
 	validate_performance(performance);
-	dune_prepare(&call, "refresh", target, "POST", dune_view_path(target, "/refresh"),
+	dune_prepare(call, "refresh", target, "POST", dune_view_path(target, "/refresh"),
 				 HTTP_RETRY_PAID_WRITE);
-	call.body = json_new_object();
+	call->body = json_new_object();
 	if (performance)
-		json_add_string(call.body, "performance", performance);
+		json_add_string(call->body, "performance", performance);
 	/* the bare name: the same view whether it was named bare or fully qualified */
-	call.guard_key = dune_short_name(target);
-	call.read_reply = read_refresh;
+	call->guard_key = dune_short_name(target);
+	call->read_reply = dune_read_refresh;
+}
+
+/* dune_mv_refresh(...): sent now; a skipped refresh returns a NULL execution_id. */
+Datum
+dune_mv_refresh(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+
+	dune_refresh_prepare(fcinfo, &call);
 	if (api_call(&call) == CALL_SKIPPED)
-		return two_text_row(fcinfo, NULL, target);
+		return two_text_row(fcinfo, NULL, call.target);
 	return two_text_row(fcinfo, call.remote_id, call.execution_view);
 }
 

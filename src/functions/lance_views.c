@@ -28,6 +28,7 @@
 #include "catalog/catalog.h"
 #include "core/call.h"
 #include "functions/lance_views.h"
+#include "functions/queued.h"
 #include "functions/rows.h"
 #include "functions/validate.h"
 
@@ -354,8 +355,8 @@ required_text(FunctionCallInfo fcinfo, int n, const char *argname)
 }
 
 /* read_reply of create: the version made, and the job that fills it (or none). */
-static void
-read_create(ApiCall *call)
+void
+lance_read_create(ApiCall *call)
 {
 	json_object *job;
 
@@ -377,8 +378,8 @@ read_create(ApiCall *call)
  *				   with_no_data, auto_refresh, delimiter)
  *	  POST /v1/materialized_view/{id}/create; returns (version, job_id).
  */
-Datum
-lance_mv_create(PG_FUNCTION_ARGS)
+void
+lance_create_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 {
 	LanceId		id;
 	char	   *kind;
@@ -386,11 +387,6 @@ lance_mv_create(PG_FUNCTION_ARGS)
 	char	   *output_schema;
 	json_object *spec = NULL;
 	json_object *body;
-	ApiCall		call;
-	int64		version;
-	const char *job_id;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
 
 	lance_id_arg(fcinfo, 0, 7, false, &id);
 	kind = required_text(fcinfo, 1, "kind");
@@ -425,18 +421,26 @@ lance_mv_create(PG_FUNCTION_ARGS)
 	json_add_child(body, "with_no_data", json_object_new_boolean(PG_GETARG_BOOL(5)));
 	json_add_child(body, "auto_refresh", json_object_new_boolean(PG_GETARG_BOOL(6)));
 
-	lance_view_prepare(&call, &id, "create", id.joined,
+	lance_view_prepare(call, &id, "create", id.joined,
 					   lance_path(&id, "materialized_view", "create"), HTTP_RETRY_WRITE_503);
-	call.body = body;
-	call.read_reply = read_create;
-	call.view.change = VIEW_DEFINE;
-	json_add_string(call.view.definition, "kind", kind);
-	(void) api_call(&call);
-	version = call.version;
-	job_id = call.remote_id;
+	call->body = body;
+	call->read_reply = lance_read_create;
+	call->view.change = VIEW_DEFINE;
+	json_add_string(call->view.definition, "kind", kind);
+}
 
-	values[0] = Int64GetDatum(version);
-	values[1] = rows_text_or_null(job_id, &nulls[1]);
+/* lance_mv_create(...): sent now; returns (version, job_id). */
+Datum
+lance_mv_create(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	lance_create_prepare(fcinfo, &call);
+	(void) api_call(&call);
+	values[0] = Int64GetDatum(call.version);
+	values[1] = rows_text_or_null(call.remote_id, &nulls[1]);
 	return rows_form(fcinfo, values, nulls);
 }
 
@@ -491,8 +495,8 @@ refresh_body(FunctionCallInfo fcinfo)
 }
 
 /* read_reply of refresh: the job started. */
-static void
-read_refresh(ApiCall *call)
+void
+lance_read_refresh(ApiCall *call)
 {
 	call->remote_id = api_reply_string(call, "job_id", true);
 	call->starts_execution = true;
@@ -508,17 +512,13 @@ read_refresh(ApiCall *call)
  *	  (job_id).  While another session refreshes the same view, the call is
  *	  skipped (core/guard.c) and returns a row with a NULL job_id.
  */
-Datum
-lance_mv_refresh(PG_FUNCTION_ARGS)
+void
+lance_refresh_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 {
 	LanceId		id;
 	json_object *body;
 	char	   *target;
 	char	   *kind;
-	ApiCall		call;
-	const char *job_id;
-	Datum		value;
-	bool		isnull;
 
 	lance_id_arg(fcinfo, 0, REFRESH_ARG_DELIMITER, false, &id);
 	body = refresh_body(fcinfo);
@@ -537,13 +537,25 @@ lance_mv_refresh(PG_FUNCTION_ARGS)
 				 errdetail("The catalog records \"%s\" as a view of kind \"%s\".", target, kind),
 				 errhint("Leave output_limit NULL for query and udtf views.")));
 
-	lance_view_prepare(&call, &id, "refresh", target,
+	lance_view_prepare(call, &id, "refresh", target,
 					   lance_path(&id, "materialized_view", "refresh"), HTTP_RETRY_WRITE_503);
-	call.body = body;
+	call->body = body;
 	/* The guard's key does not depend on the delimiter either. */
-	call.guard_key = id.key;
-	call.read_reply = read_refresh;
-	call.view.change = VIEW_ACTIVITY;
+	call->guard_key = pstrdup(id.key);
+	call->read_reply = lance_read_refresh;
+	call->view.change = VIEW_ACTIVITY;
+}
+
+/* lance_mv_refresh(...): sent now; a skipped refresh returns a NULL job_id. */
+Datum
+lance_mv_refresh(PG_FUNCTION_ARGS)
+{
+	ApiCall		call;
+	const char *job_id;
+	Datum		value;
+	bool		isnull;
+
+	lance_refresh_prepare(fcinfo, &call);
 	job_id = api_call(&call) == CALL_SKIPPED ? NULL : call.remote_id;
 	value = rows_text_or_null(job_id, &isnull);
 	return rows_form(fcinfo, &value, &isnull);
