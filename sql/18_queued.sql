@@ -121,6 +121,46 @@ SELECT test.settled(ARRAY[:up2, :down2]);
 SELECT id = :up2 AS upstream, state, replace(message, :'up2', 'UP') AS message
 FROM dune_mv.requests WHERE id IN (:up2, :down2) ORDER BY id;
 
+-- The worker follows executions to their final state without any wait call,
+-- and dune_mv_wait then reads what it records: this session cannot reach the
+-- API itself and the wait still answers.
+ALTER SYSTEM SET dune_mv.worker_follow = on;
+ALTER SYSTEM SET dune_mv.poll_interval_min = '200ms';
+ALTER SYSTEM SET dune_mv.poll_interval_max = '400ms';
+SELECT pg_reload_conf();
+SELECT pg_sleep(1);
+CREATE FUNCTION test.finished(request bigint) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '30 seconds';
+	done boolean;
+BEGIN
+	LOOP
+		SELECT e.is_finished INTO done FROM dune_mv.requests r
+		JOIN dune_mv.executions e ON e.remote_id = r.execution_id WHERE r.id = request;
+		EXIT WHEN done OR clock_timestamp() > deadline;
+		PERFORM pg_sleep(0.1);
+	END LOOP;
+	RETURN CASE WHEN done THEN 'finished' ELSE 'not finished' END;
+END
+$$;
+SELECT dune_mv_refresh_async('result_q18') AS f1 \gset
+SELECT test.settled(ARRAY[:f1]);
+SELECT test.finished(:f1);
+SELECT e.state, e.is_finished,
+	(SELECT count(*) FROM dune_mv.calls c WHERE c.operation = 'status'
+	 AND c.execution_id = e.remote_id) > 0 AS read_by_the_worker
+FROM dune_mv.requests r JOIN dune_mv.executions e ON e.remote_id = r.execution_id
+WHERE r.id = :f1;
+SELECT dune_mv_refresh_async('result_q18') AS f2 \gset
+SELECT test.settled(ARRAY[:f2]);
+SET dune_mv.dune_url = 'http://127.0.0.1:9/api';
+SELECT state, is_finished FROM dune_mv_wait((SELECT execution_id FROM dune_mv.requests WHERE id = :f2), '30 seconds');
+RESET dune_mv.dune_url;
+ALTER SYSTEM RESET dune_mv.worker_follow;
+ALTER SYSTEM RESET dune_mv.poll_interval_min;
+ALTER SYSTEM RESET dune_mv.poll_interval_max;
+SELECT pg_reload_conf();
+
 -- Row-level security: a role sees its own requests only.
 CREATE ROLE q18_user IN ROLE dune_mv_user;
 SET ROLE q18_user;

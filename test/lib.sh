@@ -103,6 +103,9 @@ start_cluster() {
 		echo "dune_mv.lance_api_key = '$DUNE_MV_LANCE_KEY'"
 		echo "dune_mv.lance_bearer_token = '$DUNE_MV_LANCE_TOKEN'"
 		echo "dune_mv.lance_database = '$DUNE_MV_LANCE_DB'"
+		# The worker's own status reads would interleave with what the suites
+		# check request by request; the suites that test following turn it on.
+		echo "dune_mv.worker_follow = off"
 		cat
 	} | as_pg tee -a "$dir/postgresql.conf" >/dev/null
 	# The keys stay out of the server's environment: at debug levels the

@@ -38,6 +38,8 @@ extern bool catalog_find_view(const Provider *provider, const char *ident, Found
 extern char *catalog_latest_success(const Provider *provider, const char *name,
 									const char *ident);
 extern void catalog_record_load(const LoadRecord *load);
+extern bool catalog_read_execution(const Provider *provider, const char *remote_id,
+								   TrackedExecution *exec, bool *followed);
 extern void catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions,
 						  int64 *execution_states);
 
@@ -61,6 +63,10 @@ extern void catalog_claim_requests(int limit, Datum held_back, ClaimedRequestFn 
 extern void catalog_upstream_states(Datum ids, UpstreamFn fn, void *arg);
 extern void catalog_finish_request(int64 id, const char *state, const char *execution_id,
 								   int http_status, const char *sqlstate, const char *message);
+typedef void (*DueExecutionFn) (const char *role, const char *provider, const char *remote_id,
+								void *arg);
+extern void catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
+								   DueExecutionFn fn, void *arg);
 extern int64 catalog_settle_sending(void);
 extern int64 catalog_count_queued(void);
 extern bool catalog_cancel_request(int64 id);

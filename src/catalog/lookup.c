@@ -27,6 +27,14 @@ static CatalogStatement find_view = {
 	3, {NAMEOID, TEXTOID, TEXTOID}
 };
 
+/* The caller's row for an execution or job. */
+static CatalogStatement read_execution = {
+	"SELECT state, is_finished, submitted_at, started_at, ended_at, cancelled_at,"
+	" cost_credits::text, error_type, error_message, reply::text, started_by <> 'observed'"
+	" FROM dune_mv.executions WHERE role = $1 AND provider = $2 AND remote_id = $3",
+	3, {NAMEOID, TEXTOID, TEXTOID}
+};
+
 /*
  * The caller's rows older than $2, except each known view's latest call (by
  * bare or full name) and latest execution (its last_execution_id, and the
@@ -88,6 +96,65 @@ catalog_find_view(const Provider *provider, const char *ident, FoundView *found)
 		found->full_name = SPI_getvalue(tuple, desc, 2);
 		found->definition = json_from_jsonb(DirectFunctionCall1(jsonb_in,
 																CStringGetDatum(definition)));
+		MemoryContextSwitchTo(old);
+	}
+	catalog_leave(&scope);
+	return exists;
+}
+
+/* A timestamptz column of the current row as a TrackedTime. */
+static void
+read_time_column(HeapTuple tup, TupleDesc desc, int n, TrackedTime *out)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, n, &isnull);
+
+	out->known = !isnull;
+	out->value = isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/*
+ * What the catalog last recorded of the caller's execution or job id, into
+ * *exec (strings and JSON in the caller's memory context); false when there
+ * is no row.  *followed: it was started through the extension.
+ */
+bool
+catalog_read_execution(const Provider *provider, const char *remote_id,
+					   TrackedExecution *exec, bool *followed)
+{
+	CatalogScope scope;
+	Datum		values[3];
+	MemoryContext outer = CurrentMemoryContext;
+	bool		exists;
+
+	memset(exec, 0, sizeof(*exec));
+	catalog_enter(&scope);
+	values[0] = NameGetDatum(&scope.role);
+	values[1] = CStringGetTextDatum(provider->name);
+	values[2] = CStringGetTextDatum(remote_id);
+	catalog_exec(&read_execution, values, NULL);
+	exists = SPI_processed > 0;
+	if (exists)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext old = MemoryContextSwitchTo(outer);
+		bool		isnull;
+		char	   *reply = SPI_getvalue(tup, desc, 10);
+
+		exec->remote_id = pstrdup(remote_id);
+		exec->state = SPI_getvalue(tup, desc, 1);
+		exec->is_finished = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		read_time_column(tup, desc, 3, &exec->submitted_at);
+		read_time_column(tup, desc, 4, &exec->started_at);
+		read_time_column(tup, desc, 5, &exec->ended_at);
+		read_time_column(tup, desc, 6, &exec->cancelled_at);
+		exec->cost_credits = SPI_getvalue(tup, desc, 7);
+		exec->error_type = SPI_getvalue(tup, desc, 8);
+		exec->error_message = SPI_getvalue(tup, desc, 9);
+		exec->reply = reply ? json_from_jsonb(DirectFunctionCall1(jsonb_in,
+																  CStringGetDatum(reply))) : NULL;
+		*followed = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 		MemoryContextSwitchTo(old);
 	}
 	catalog_leave(&scope);

@@ -74,6 +74,21 @@ static CatalogStatement settle_sending = {
 	0, {0}
 };
 
+/*
+ * Executions and jobs started through the extension that are not finished
+ * and are due for a status read: never read, or last read longer ago than
+ * their age since then, between $2 and $3 milliseconds (backoff).
+ */
+static CatalogStatement due_executions = {
+	"SELECT role, provider, remote_id FROM dune_mv.executions"
+	" WHERE NOT is_finished AND started_by <> 'observed' AND provider <> ALL ($4)"
+	" AND (last_seen_at IS NULL OR last_seen_at < clock_timestamp() - least($3,"
+	" greatest($2, (extract(epoch FROM last_seen_at - created_at) * 1000)::bigint))"
+	" * interval '1 millisecond')"
+	" ORDER BY coalesce(last_seen_at, created_at) LIMIT $1",
+	4, {INT4OID, INT8OID, INT8OID, TEXTARRAYOID}
+};
+
 static CatalogStatement count_queued = {
 	"SELECT count(*) FROM dune_mv.requests WHERE state = 'queued'",
 	0, {0}
@@ -225,6 +240,41 @@ catalog_settle_sending(void)
 	n = (int64) SPI_processed;
 	catalog_leave(&scope);
 	return n;
+}
+
+/*
+ * Up to limit executions or jobs due for a status read (providers in
+ * held_back excepted): fn(role, provider, remote_id, arg) for each.
+ */
+void
+catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
+					   DueExecutionFn fn, void *arg)
+{
+	CatalogScope scope;
+	Datum		values[4];
+	MemoryContext outer = CurrentMemoryContext;
+	SPITupleTable *tuptable;
+	uint64		n;
+
+	catalog_enter(&scope);
+	values[0] = Int32GetDatum(limit);
+	values[1] = Int64GetDatum(min_ms);
+	values[2] = Int64GetDatum(max_ms);
+	values[3] = held_back;
+	catalog_exec(&due_executions, values, NULL);
+	tuptable = SPI_tuptable;
+	n = SPI_processed;
+	for (uint64 i = 0; i < n; i++)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+		char	   *role = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
+		char	   *provider = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 2);
+		char	   *remote_id = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 3);
+
+		MemoryContextSwitchTo(old);
+		fn(role, provider, remote_id, arg);
+	}
+	catalog_leave(&scope);
 }
 
 /* How many requests are queued. */

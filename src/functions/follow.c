@@ -14,7 +14,9 @@
  * waits its Retry-After (or the next interval) and polls again while the
  * wait's time allows.  At the deadline the wait raises 58030 (io_error, as
  * for a request timeout) naming the last state seen; the execution or job
- * itself goes on.
+ * itself goes on.  While this database's worker follows executions
+ * (dune_mv.worker_follow), a wait for one started through the extension
+ * reads what the worker records instead, and sends no status read itself.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -22,6 +24,7 @@
 #include "core/json_util.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -33,10 +36,12 @@
 #include "functions/validate.h"
 #include "providers/dune.h"
 #include "providers/lance.h"
+#include "worker/worker.h"
 
 PG_FUNCTION_INFO_V1(dune_mv_purge);
 
 #define POLL_FLOOR_MS	1000
+#define WORKER_WAIT_SLICE_MS 200	/* how often a wait reads what the worker recorded */
 
 static void raise_wait_timeout(const ProviderStatus *st, const char *id, Interval *timeout,
 							   const char *last_state, long retry_ms) pg_attribute_noreturn();
@@ -89,6 +94,55 @@ raise_wait_timeout(const ProviderStatus *st, const char *id, Interval *timeout,
 			 errhint("%s", st->timeout_hint)));
 }
 
+/* now + timeout; a negative timeout is 22023. */
+static TimestampTz
+wait_deadline(TimestampTz start, Interval *timeout)
+{
+	TimestampTz deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																   TimestampTzGetDatum(start),
+																   IntervalPGetDatum(timeout)));
+
+	if (deadline < start)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout must not be negative")));
+	return deadline;
+}
+
+/*
+ * While this database's worker follows executions, wait for id on what it
+ * records (no status read of our own): true when id was started through
+ * the extension and is now finished, its state in *exec.  False (nothing
+ * waited) when the worker does not follow it; the timeout is raised as for
+ * a poll.
+ */
+static bool
+wait_on_worker(const Provider *provider, const char *id, Interval *timeout,
+			   TrackedExecution *exec)
+{
+	TimestampTz deadline = wait_deadline(GetCurrentTimestamp(), timeout);
+	bool		followed = false;
+	json_object *err;
+
+	if (!dune_mv_worker_follow || !worker_running(MyDatabaseId) ||
+		!catalog_read_execution(provider, id, exec, &followed) || !followed)
+		return false;
+	while (!exec->is_finished)
+	{
+		long		left = ms_until(deadline);
+
+		if (left <= 0)
+			raise_wait_timeout(provider->status, id, timeout, exec->state, -1);
+		http_sleep_ms(Min(left, WORKER_WAIT_SLICE_MS));
+		(void) catalog_read_execution(provider, id, exec, &followed);
+	}
+	if (exec->reply && provider->status->error_key &&
+		json_object_object_get_ex(exec->reply, provider->status->error_key, &err) &&
+		json_object_is_type(err, json_type_object))
+		exec->error = err;
+	return true;
+}
+
 /*
  * Poll execution or job id until it is finished, sleeping with backoff
  * between polls; fills in *exec from the last poll (its memory lives until
@@ -107,14 +161,7 @@ poll_until_finished(const Provider *provider, const char *id, Interval *timeout,
 	MemoryContext outer = CurrentMemoryContext;
 	MemoryContext poll_cxt;
 
-	deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-													   TimestampTzGetDatum(start),
-													   IntervalPGetDatum(timeout)));
-	if (deadline < start)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("timeout must not be negative")));
-
+	deadline = wait_deadline(start, timeout);
 	poll_cxt = AllocSetContextCreate(outer, "dune_mv wait poll", ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
@@ -237,7 +284,8 @@ follow_wait(FunctionCallInfo fcinfo, const Provider *provider)
 	TrackedExecution exec;
 
 	validate_required(PG_ARGISNULL(1), "timeout");
-	poll_until_finished(provider, id, PG_GETARG_INTERVAL_P(1), &exec);
+	if (!wait_on_worker(provider, id, PG_GETARG_INTERVAL_P(1), &exec))
+		poll_until_finished(provider, id, PG_GETARG_INTERVAL_P(1), &exec);
 	return status_row(fcinfo, provider->status, &exec);
 }
 

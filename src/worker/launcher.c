@@ -48,6 +48,8 @@ PGDLLEXPORT void dune_mv_launcher_main(Datum arg);
 
 int			dune_mv_worker_max_in_flight = 32;
 int			dune_mv_worker_max_in_flight_per_provider = 32;
+int			dune_mv_worker_status_reads_per_minute = 30;
+bool		dune_mv_worker_follow = true;
 
 static ProcessUtility_hook_type prev_process_utility = NULL;
 static bool wake_at_commit = false;
@@ -377,6 +379,13 @@ worker_init(void)
 							"Requests to one API the background worker of a database sends at once.",
 							NULL, &dune_mv_worker_max_in_flight_per_provider, 32, 1, 1000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("dune_mv.worker_status_reads_per_minute",
+							"Status reads per minute and API that the worker may spend following executions and jobs.",
+							NULL, &dune_mv_worker_status_reads_per_minute, 30, 1, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("dune_mv.worker_follow",
+							 "Whether the worker follows executions and jobs started through the extension until they finish.",
+							 NULL, &dune_mv_worker_follow, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	worker_shmem_init();

@@ -61,18 +61,24 @@
 
 PGDLLEXPORT void dune_mv_worker_main(Datum arg);
 
-/* One request in flight. */
+/* One request (or, with request_id 0, one status read) in flight. */
 typedef struct InFlight
 {
 	bool		used;
 	int64		request_id;
+	const char *polled_id;		/* a status read: the execution or job id */
 	Oid			role;
 	MemoryContext cxt;			/* the call and everything it holds */
 	ApiCall	   *call;
 	MultiTransfer transfer;
 } InFlight;
 
+#define READ_WINDOW_MS	60000	/* the status-read budget is per minute */
+#define FOLLOW_EVERY_MS 500		/* how often due executions are looked for */
+
 static WorkerSlot *my_slot = NULL;
+static TimestampTz read_window_start = 0;
+static int	reads_in_window[16];	/* per provider, in registry order */
 static InFlight *in_flight = NULL;
 static int	nslots = 0;
 
@@ -176,6 +182,49 @@ held_back_providers(void)
 	foreach_provider(p)
 		if (rate_limited || count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
 			names[n++] = CStringGetTextDatum(p->name);
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The position of a provider in the registry. */
+static int
+provider_index(const Provider *provider)
+{
+	int			i = 0;
+
+	foreach_provider(p)
+	{
+		if (p == provider)
+			return i;
+		i++;
+	}
+	return 0;
+}
+
+/* The providers whose status-read budget of this minute is spent, or that are held back. */
+static Datum
+providers_without_reads(void)
+{
+	Datum		names[16];
+	int			n = 0;
+	int			i = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	bool		rate_limited;
+
+	if (TimestampDifferenceExceeds(read_window_start, now, READ_WINDOW_MS))
+	{
+		read_window_start = now;
+		memset(reads_in_window, 0, sizeof(reads_in_window));
+	}
+	LWLockAcquire(worker_shared->lock, LW_SHARED);
+	rate_limited = my_slot->rate_limited_until > now;
+	LWLockRelease(worker_shared->lock);
+	foreach_provider(p)
+	{
+		if (rate_limited || reads_in_window[i] >= dune_mv_worker_status_reads_per_minute ||
+			count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
+			names[n++] = CStringGetTextDatum(p->name);
+		i++;
+	}
 	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -292,6 +341,7 @@ release_in_flight(InFlight *f)
 	MemoryContextDelete(f->cxt);
 	f->used = false;
 	f->call = NULL;
+	f->polled_id = NULL;
 }
 
 /* for catalog_claim_requests: check a claimed request's chain, restore it and start sending it. */
@@ -346,6 +396,68 @@ start_claimed(const ClaimedRequest *req, void *arg)
 	}
 }
 
+/* for catalog_due_executions: start a status read of one execution or job, as its role. */
+static void
+start_poll(const char *role_name, const char *provider_name, const char *remote_id, void *arg)
+{
+	InFlight   *f = free_in_flight();
+	Oid			role = get_role_oid(role_name, true);
+	const Provider *provider = NULL;
+	char	   *sqlstate = NULL;
+	char	   *message = NULL;
+	MemoryContext old;
+
+	foreach_provider(p)
+		if (strcmp(p->name, provider_name) == 0)
+			provider = p;
+	for (int i = 0; i < nslots; i++)
+		if (in_flight[i].used && in_flight[i].polled_id &&
+			strcmp(in_flight[i].polled_id, remote_id) == 0)
+			return;				/* already being read */
+	if (f == NULL || provider == NULL || !OidIsValid(role))
+		return;
+	f->used = true;
+	f->request_id = 0;
+	f->role = role;
+	f->cxt = AllocSetContextCreate(TopMemoryContext, "dune_mv status read", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(f->cxt);
+	f->polled_id = pstrdup(remote_id);
+	f->call = palloc0(sizeof(ApiCall));
+	status_prepare(f->call, provider, f->polled_id, palloc0(sizeof(TrackedExecution)));
+	reads_in_window[provider_index(provider)]++;
+	if (!run_as(role, begin_call, f, &sqlstate, &message))
+	{
+		MemoryContextSwitchTo(old);
+		note_error(message);
+		release_in_flight(f);
+		return;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Follow the executions and jobs started through the extension: read the
+ * status of those due (the same backoff as dune_mv_wait), within each
+ * provider's budget of status reads per minute.
+ */
+static void
+follow_executions(void)
+{
+	static TimestampTz last = 0;
+	int			room = Min(nslots, dune_mv_worker_max_in_flight) - count_in_flight(NULL);
+	bool		gone;
+
+	if (!dune_mv_worker_follow || room <= 0 ||
+		!TimestampDifferenceExceeds(last, GetCurrentTimestamp(), FOLLOW_EVERY_MS))
+		return;
+	last = GetCurrentTimestamp();
+	begin_work();
+	if (extension_ready(&gone))
+		catalog_due_executions(room, dune_mv_poll_interval_min, dune_mv_poll_interval_max,
+							   providers_without_reads(), start_poll, NULL);
+	end_work();
+}
+
 /* Claim and start as many queued requests as there is room for. */
 static void
 claim_and_start(void)
@@ -387,7 +499,21 @@ settle_done(InFlight *f)
 	char	   *message = NULL;
 
 	api_call_wipe_headers(call);
-	if ((outcome == ATTEMPT_RESPONSE && call->resp.status == 429) || outcome == ATTEMPT_UNSENT)
+	if (f->request_id == 0)
+	{
+		/* a status read: recorded by the lifecycle, or noted when it failed */
+		MemoryContext old = MemoryContextSwitchTo(f->cxt);
+
+		if (outcome == ATTEMPT_RESPONSE && call->resp.status == 429)
+			hold_back(call->resp.retry_after_ms);
+		else if (outcome != ATTEMPT_RESPONSE)
+			note_error(psprintf("status read of %s failed: %s", f->polled_id,
+								f->transfer.st.errbuf[0] ? f->transfer.st.errbuf : "no answer"));
+		else if (!run_as(f->role, finish_call, f, &sqlstate, &message))
+			note_error(message);
+		MemoryContextSwitchTo(old);
+	}
+	else if ((outcome == ATTEMPT_RESPONSE && call->resp.status == 429) || outcome == ATTEMPT_UNSENT)
 	{
 		/* the API did not take it: it goes out again, after a pause */
 		hold_back(outcome == ATTEMPT_UNSENT ? RETRY_UNSENT_MS : call->resp.retry_after_ms);
@@ -546,6 +672,7 @@ dune_mv_worker_main(Datum arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 		claim_and_start();
+		follow_executions();
 		running = multi_run(count_in_flight(NULL) > 0 ? SLICE_MS : 0);
 		settle_all_done();
 		report();

@@ -24,6 +24,8 @@ typedef struct WorkerSlotView
 
 extern int	dune_mv_worker_max_in_flight;
 extern int	dune_mv_worker_max_in_flight_per_provider;
+extern int	dune_mv_worker_status_reads_per_minute;
+extern bool dune_mv_worker_follow;
 
 extern void worker_init(void);
 extern void worker_wake_at_commit(void);
