@@ -10,5 +10,7 @@
 
 extern char *credential_read(const ProviderCredential *cred);
 extern void credential_wipe(char *value);
+extern char **credential_file_variable(const ProviderCredential *cred);
+extern const char *credential_file_value(const ProviderCredential *cred);
 
 #endif

@@ -6,9 +6,10 @@
  * logs 'parameter "x" changed to "value"' at LOG, and log_statement logs an
  * ALTER SYSTEM SET of a key setting = '...' verbatim.  An emit_log_hook,
  * installed when the library is preloaded (so in the postmaster and every
- * backend), masks in every message the current values of the secret settings,
- * and the values assigned to any of them in statement text.  The secret
- * settings are the providers' credentials marked secret.
+ * backend), masks in every message the current values of the secret settings
+ * (and the values last read from their files), and the values assigned to
+ * any of them in statement text.  The secret settings are the providers'
+ * credentials marked secret.
  *
  * Values in text are found by scanning it as SQL: quoted strings ('', E'',
  * U&'', $tag$...$tag$, ""), comments and the end of a statement (';' outside
@@ -34,6 +35,7 @@
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 
+#include "core/credentials.h"
 #include "core/provider.h"
 #include "core/redact.h"
 
@@ -334,7 +336,10 @@ redact_text(char *text, bool named)
 		return;
 	mask_assignments(text, named);
 	foreach_secret(cred)
+	{
 		mask_value(text, *cred->value);
+		mask_value(text, credential_file_value(cred));
+	}
 }
 
 /* Mask every secret (known values, and values assigned to them) in text. */
@@ -370,7 +375,8 @@ mentions_secret(const char *text)
 	if (names_secret(text))
 		return true;
 	foreach_secret(cred)
-		if (contains_value(text, *cred->value))
+		if (contains_value(text, *cred->value) ||
+			contains_value(text, credential_file_value(cred)))
 			return true;
 	return false;
 }

@@ -3,7 +3,9 @@
  *	  Configuration parameters (GUCs) of dune_mv.
  *
  * Each provider's base URL and credentials are defined from its descriptor
- * (core/provider.h); the rest are the extension's own.
+ * (core/provider.h), and for each secret credential a <setting>_file setting
+ * naming a file that holds it (read at send time by core/credentials.c, so
+ * the key never passes through SQL); the rest are the extension's own.
  * Base URLs are superuser-only: otherwise a user could point the extension,
  * and the API key it sends, at a host of their own.  Keys and tokens are
  * PGC_SIGHUP (postgresql.conf or ALTER SYSTEM only, so they never sit in SQL
@@ -23,7 +25,9 @@
 
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
+#include "core/credentials.h"
 #include "core/provider.h"
 #include "core/settings.h"
 
@@ -57,6 +61,28 @@ define_credential(const ProviderCredential *cred)
 								   cred->value, "", PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
+/*
+ * Define the <setting>_file setting of a secret credential: the path of a
+ * file that holds it, superuser-only and reload-time like the key.  Its name
+ * and description live as long as the process (GUC keeps the pointer to the
+ * description).
+ */
+static void
+define_credential_file(const ProviderCredential *cred)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+	char	   *name = psprintf("%s_file", cred->setting);
+	char	   *description = psprintf("File holding %s, read at each call; wins over %s.",
+									   cred->setting, cred->setting);
+
+	MemoryContextSwitchTo(old);
+	DefineCustomStringVariable(name, description,
+							   "A regular file readable by the server's operating system user only (chmod 600); "
+							   "a relative path is relative to the data directory.",
+							   credential_file_variable(cred), "", PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+}
+
 /* Define a provider's superuser-only base URL and its credentials. */
 static void
 define_provider(const Provider *provider)
@@ -65,7 +91,11 @@ define_provider(const Provider *provider)
 							   provider->url, provider->url_default, PGC_SUSET, 0,
 							   NULL, NULL, NULL);
 	for (int i = 0; i < provider->ncredentials; i++)
+	{
 		define_credential(&provider->credentials[i]);
+		if (provider->credentials[i].secret)
+			define_credential_file(&provider->credentials[i]);
+	}
 }
 
 /* A duration setting in milliseconds. */
