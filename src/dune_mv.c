@@ -26,6 +26,7 @@
 #include "core/redact.h"
 #include "core/settings.h"
 #include "worker/worker.h"
+#include "functions/results.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,6 +37,7 @@ void
 _PG_init(void)
 {
 	settings_init();
+	results_define_settings();
 	redact_init();
 	worker_init();
 }
