@@ -26,7 +26,8 @@
  * are scanned as if named from their start (a bound parameter's value is
  * logged in the DETAIL), and the STATEMENT: line is left out.  Masks keep the
  * length of what they replace.  Names written with Unicode escapes
- * (U&"dune\005fapi\005fkey") are not recognised: give keys through files.
+ * (U&"dune\005fapi\005fkey") or computed at run time ('dune_mv.dune_' ||
+ * 'api_key') are not recognised: give keys through files.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
