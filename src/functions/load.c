@@ -242,6 +242,7 @@ copy_result(LoadState *st, Relation rel, List *attnames)
 	ParseNamespaceItem *nsitem;
 	CopyFromState cstate;
 	List	   *options;
+	LoadState  *outer;
 	uint64		rows;
 
 	nsitem = addRangeTableEntryForRelation(pstate, rel, RowExclusiveLock, NULL, false, false);
@@ -254,11 +255,12 @@ copy_result(LoadState *st, Relation rel, List *attnames)
 	(void) ExecCheckRTPerms(pstate->p_rtable, true);
 
 	options = list_make1(makeDefElem("encoding", (Node *) makeString("UTF8"), -1));
+	outer = current_load;		/* a load run by a trigger of another load */
 	current_load = st;
 	cstate = BeginCopyFrom(pstate, rel, NULL, NULL, false, load_read, attnames, options);
 	rows = CopyFrom(cstate);
 	EndCopyFrom(cstate);
-	current_load = NULL;
+	current_load = outer;
 	return rows;
 }
 
