@@ -296,15 +296,29 @@ jscan_open(JsonScan *s, const JsonSpan *container)
 	s->error = NULL;
 	s->first = true;
 	s->shallow = false;
+	s->close = 0;
 	return container->kind == JSON_KIND_OBJECT || container->kind == JSON_KIND_ARRAY;
 }
 
-/* Step over the comma between items; false at the end of the container. */
+/*
+ * Step over the comma between items; false at the end of the container (an
+ * entered one ends at its closing bracket, which is consumed).
+ */
 static bool
 next_item(JsonScan *s)
 {
 	skip_ws(s);
-	if (s->p >= s->end)
+	if (s->close != 0)
+	{
+		if (s->p >= s->end)
+			return fail(s, "an array or object is not closed");
+		if (*s->p == s->close)
+		{
+			s->p++;
+			return false;
+		}
+	}
+	else if (s->p >= s->end)
 		return false;
 	if (!s->first)
 	{
@@ -316,9 +330,39 @@ next_item(JsonScan *s)
 	return true;
 }
 
-/* The next member of an opened object; false at its end (or on error: s->error). */
+/*
+ * Enter the array or object (open: '[' or '{') that starts at outer's
+ * position, without scanning it first: inner then yields its items, and
+ * jscan_leave moves outer past it.  False (nothing consumed) when the value
+ * there is something else.
+ */
 bool
-jscan_member(JsonScan *s, JsonSpan *key, JsonSpan *value)
+jscan_enter(JsonScan *outer, JsonScan *inner, char open)
+{
+	skip_ws(outer);
+	if (outer->p >= outer->end || *outer->p != open)
+		return false;
+	*inner = *outer;
+	inner->p++;
+	inner->error = NULL;
+	inner->first = true;
+	inner->close = open == '{' ? '}' : ']';
+	return true;
+}
+
+/* Continue outer after a container entered with jscan_enter and read to its end. */
+void
+jscan_leave(JsonScan *outer, const JsonScan *inner)
+{
+	outer->p = inner->p;
+}
+
+/*
+ * The key of the next member of an opened or entered object, leaving s at
+ * its value; false at the object's end (or on error: s->error).
+ */
+bool
+jscan_member_key(JsonScan *s, JsonSpan *key)
 {
 	if (!next_item(s))
 		return false;
@@ -331,7 +375,14 @@ jscan_member(JsonScan *s, JsonSpan *key, JsonSpan *value)
 	if (s->p >= s->end || *s->p != ':')
 		return fail(s, "an object key is not followed by a colon");
 	s->p++;
-	return scan_value(s, value, 1);
+	return true;
+}
+
+/* The next member of an opened object; false at its end (or on error: s->error). */
+bool
+jscan_member(JsonScan *s, JsonSpan *key, JsonSpan *value)
+{
+	return jscan_member_key(s, key) && scan_value(s, value, 1);
 }
 
 /* The next element of an opened array; false at its end (or on error: s->error). */

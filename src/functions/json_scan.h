@@ -36,10 +36,14 @@ typedef struct JsonScan
 	const char *error;
 	bool		first;			/* inside a container: before its first item */
 	bool		shallow;		/* containers are skipped, not checked inside */
+	char		close;			/* entered container: its closing bracket ends it */
 } JsonScan;
 
 extern bool jscan_value(JsonScan *s, JsonSpan *out);
 extern bool jscan_open(JsonScan *s, const JsonSpan *container);
+extern bool jscan_enter(JsonScan *outer, JsonScan *inner, char open);
+extern void jscan_leave(JsonScan *outer, const JsonScan *inner);
+extern bool jscan_member_key(JsonScan *s, JsonSpan *key);
 extern bool jscan_member(JsonScan *s, JsonSpan *key, JsonSpan *value);
 extern bool jscan_element(JsonScan *s, JsonSpan *value);
 extern bool jscan_done(const JsonScan *s);

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  * results.c
- *	  Reading a Dune execution's result: the source (an execution id, or a
- *	  view's latest successful execution), the pages, the rows; and
- *	  dune_mv_results, which returns them as jsonb.
+ *	  Reading a Dune execution's result page by page, row by row; and
+ *	  dune_mv_results, which returns the rows as jsonb (which execution a
+ *	  source names: functions/results_source.c).
  *
  * Every page is one GET /v1/execution/{id}/results?limit=&offset=... run
  * through api_call() (operation "results", recorded like any call; the
@@ -15,7 +15,7 @@
  * page.  Pages ask for as many rows as fit in half of
  * dune_mv.max_response_size, judged from the page before.  A result of more
  * rows than dune_mv.max_result_rows (superuser) is refused (54000).  May call
- * core/, catalog/ and providers/dune.c.
+ * core/ and providers/dune.c.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -32,9 +32,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
-#include "catalog/catalog.h"
 #include "core/settings.h"
-#include "core/status.h"
 #include "functions/results.h"
 #include "functions/validate.h"
 #include "providers/dune.h"
@@ -56,94 +54,6 @@ results_define_settings(void)
 							"A larger result is refused before its rows are read.",
 							&dune_mv_max_result_rows, 10000000, 1, INT_MAX, PGC_SUSET, 0,
 							NULL, NULL, NULL);
-}
-
-/* An execution id, or a view (bare result_... or with a dot)? */
-static bool
-names_a_view(const char *source)
-{
-	return strncmp(source, "result_", 7) == 0 || strchr(source, '.') != NULL;
-}
-
-/* read_reply of a view read: it must name the view. */
-static void
-read_view(ApiCall *call)
-{
-	(void) api_reply_string(call, "id", true);
-}
-
-/*
- * The latest successful execution among a view's last_execution_ids, as
- * dune_mv_get reads them: each is read with a (recorded) status call, and
- * the one that ended last wins.  NULL when none succeeded.
- */
-static char *
-latest_from_api(const char *full_name)
-{
-	ApiCall		call;
-	json_object *ids;
-	char	   *best = NULL;
-	TimestampTz best_end = 0;
-
-	api_prepare(&call, &dune_provider, "get", full_name, "GET",
-				dune_view_path(full_name, ""), HTTP_RETRY_IDEMPOTENT);
-	call.read_reply = read_view;
-	(void) api_call(&call);
-	if (!json_object_object_get_ex(call.reply, "last_execution_ids", &ids) ||
-		!json_object_is_type(ids, json_type_array))
-		return NULL;
-	for (size_t i = 0; i < json_object_array_length(ids); i++)
-	{
-		json_object *e = json_object_array_get_idx(ids, i);
-		TrackedExecution exec;
-		ApiCall		st;
-
-		if (!json_object_is_type(e, json_type_string))
-			continue;
-		status_prepare(&st, &dune_provider, json_string_value(e), &exec);
-		(void) api_call(&st);
-		if (!status_succeeded(dune_provider.status, &exec))
-			continue;
-		if (best == NULL || (exec.ended_at.known && exec.ended_at.value > best_end))
-		{
-			best = pstrdup(exec.remote_id);
-			best_end = exec.ended_at.known ? exec.ended_at.value : 0;
-		}
-	}
-	return best;
-}
-
-/*
- * The execution a source names: an execution id as it is, or a view's
- * newest successful execution (from the catalog, else from the API).
- */
-char *
-results_resolve_source(const char *source)
-{
-	const char *ident;
-	char	   *id;
-	FoundView	found;
-	const char *full_name = source;
-
-	if (!names_a_view(source))
-	{
-		validate_remote_id(source, "execution id");
-		return pstrdup(source);
-	}
-	validate_dune_view_ref(source);
-	ident = dune_short_name(source);
-	id = catalog_latest_success(&dune_provider, source, ident);
-	if (id != NULL)
-		return id;
-	if (strchr(source, '.') == NULL && catalog_find_view(&dune_provider, ident, &found))
-		full_name = found.full_name;
-	id = latest_from_api(full_name);
-	if (id == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("materialized view \"%s\" has no successful execution", source),
-				 errhint("Refresh it with dune_mv_refresh and wait with dune_mv_wait, or pass an execution id.")));
-	return id;
 }
 
 /* Raise the error for a malformed page. */
@@ -262,6 +172,82 @@ no_result(ResultReader *r, json_object *reply)
 			 finished ? 0 : errhint("Wait for it with dune_mv_wait, then read it.")));
 }
 
+/* Append a row span to the page's rows. */
+static void
+add_row(ResultReader *r, const JsonSpan *row, int *cap)
+{
+	if (row->kind != JSON_KIND_OBJECT)
+		bad_page(r, psprintf("row " INT64_FORMAT " of the result is not an object",
+							 r->delivered + r->nrows + 1));
+	if (r->nrows == *cap)
+	{
+		*cap *= 2;
+		r->rows = repalloc_huge(r->rows, sizeof(JsonSpan) * *cap);
+	}
+	r->rows[r->nrows++] = *row;
+}
+
+/*
+ * One pass over a page: the top-level object, its "result" object (sets
+ * *has_result), and the spans of the rows of its "rows" array (sets *rows to
+ * the array, kind JSON_KIND_NULL when there is none).  Rows are skipped over
+ * here (shallow) and checked when they are split.
+ */
+static void
+scan_page(ResultReader *r, const char *body, size_t len, bool *has_result, JsonSpan *rows)
+{
+	JsonScan	s = {body, body + len};
+	JsonScan	top, result, arr;
+	JsonSpan	key, value;
+	int			cap = 256;
+
+	s.shallow = true;
+	*has_result = false;
+	rows->kind = JSON_KIND_NULL;
+	rows->start = rows->end = NULL;
+	r->rows = palloc(sizeof(JsonSpan) * cap);
+	r->nrows = 0;
+	r->row = 0;
+	if (!jscan_enter(&s, &top, '{'))
+		bad_page(r, "the body is not a JSON object");
+	while (jscan_member_key(&top, &key))
+	{
+		if (!jscan_key_is(&key, "result", 6) || !jscan_enter(&top, &result, '{'))
+		{
+			*has_result |= jscan_key_is(&key, "result", 6);
+			if (!jscan_value(&top, &value))
+				break;
+			continue;
+		}
+		*has_result = true;
+		while (jscan_member_key(&result, &key))
+		{
+			if (!jscan_key_is(&key, "rows", 4) || !jscan_enter(&result, &arr, '['))
+			{
+				if (!jscan_value(&result, &value))
+					break;
+				continue;
+			}
+			rows->start = result.p;
+			while (jscan_element(&arr, &value))
+				add_row(r, &value, &cap);
+			if (arr.error)
+				bad_page(r, arr.error);
+			jscan_leave(&result, &arr);
+			rows->kind = JSON_KIND_ARRAY;
+			rows->end = result.p;
+		}
+		if (result.error)
+			bad_page(r, result.error);
+		jscan_leave(&top, &result);
+	}
+	if (top.error)
+		bad_page(r, top.error);
+	jscan_leave(&s, &top);
+	if (!jscan_done(&s))
+		bad_page(r, "text follows the JSON object");
+}
+
 /*
  * read_reply of a results page (see the file header).  The reply recorded
  * becomes the page without its rows.
@@ -272,39 +258,19 @@ read_page(ApiCall *call)
 	ResultReader *r = (ResultReader *) call->read_arg;
 	const char *body = call->resp.body;
 	size_t		len = call->resp.body_len;
-	JsonScan	s = {body, body + len};
-	JsonSpan	top, key, value, result = {0}, rows = {0};
+	JsonSpan	rows;
+	bool		has_result;
 	StringInfoData summary;
 	json_object *reply, *res, *metadata;
 	int64		next;
-	int			cap;
 
 	if (len == 0 || !pg_verify_mbstr(PG_UTF8, body, (int) len, true))
 		bad_page(r, "the body is not valid UTF-8");
-	s.shallow = true;
-	if (!jscan_value(&s, &top) || !jscan_done(&s) || top.kind != JSON_KIND_OBJECT)
-		bad_page(r, s.error ? s.error : "the body is not a JSON object");
-	jscan_open(&s, &top);
-	s.shallow = true;
-	while (jscan_member(&s, &key, &value))
-		if (jscan_key_is(&key, "result", 6))
-			result = value;
-	if (s.error)
-		bad_page(r, s.error);
-	if (result.kind == JSON_KIND_OBJECT)
-	{
-		jscan_open(&s, &result);
-		s.shallow = true;
-		while (jscan_member(&s, &key, &value))
-			if (jscan_key_is(&key, "rows", 4))
-				rows = value;
-		if (s.error)
-			bad_page(r, s.error);
-	}
+	scan_page(r, body, len, &has_result, &rows);
 
 	/* the envelope: the body with an empty rows array */
 	initStringInfo(&summary);
-	if (rows.start != NULL)
+	if (rows.kind == JSON_KIND_ARRAY)
 	{
 		appendBinaryStringInfo(&summary, body, rows.start - body);
 		appendStringInfoString(&summary, "[]");
@@ -316,7 +282,7 @@ read_page(ApiCall *call)
 	if (reply == NULL)
 		bad_page(r, "the body is not a JSON object");
 	call->reply = reply;
-	if (result.start == NULL)
+	if (!has_result)
 		no_result(r, reply);
 	if (rows.kind != JSON_KIND_ARRAY)
 		bad_page(r, "no array \"rows\" in the result");
@@ -325,28 +291,6 @@ read_page(ApiCall *call)
 		!json_object_is_type(metadata, json_type_object))
 		bad_page(r, "no object \"metadata\" in the result");
 	read_columns(r, metadata);
-
-	/* the rows: spans of objects, checked when they are read */
-	cap = 256;
-	r->rows = palloc(sizeof(JsonSpan) * cap);
-	r->nrows = 0;
-	r->row = 0;
-	jscan_open(&s, &rows);
-	s.shallow = true;
-	while (jscan_element(&s, &value))
-	{
-		if (value.kind != JSON_KIND_OBJECT)
-			bad_page(r, psprintf("row " INT64_FORMAT " of the result is not an object",
-								 r->delivered + r->nrows + 1));
-		if (r->nrows == cap)
-		{
-			cap *= 2;
-			r->rows = repalloc_huge(r->rows, sizeof(JsonSpan) * cap);
-		}
-		r->rows[r->nrows++] = value;
-	}
-	if (s.error)
-		bad_page(r, s.error);
 
 	/* where the next page starts */
 	r->more = json_int64_field(reply, "next_offset", &next);
@@ -585,7 +529,7 @@ dune_mv_results(PG_FUNCTION_ARGS)
 		r->columns = PG_ARGISNULL(2) ? NULL : columns_arg(PG_GETARG_ARRAYTYPE_P(2));
 		r->filters = nonempty_arg(fcinfo, 3, "filters");
 		r->sort_by = nonempty_arg(fcinfo, 4, "sort_by");
-		if (names_a_view(source))
+		if (results_names_a_view(source))
 			validate_dune_view_ref(source);
 		else
 			validate_remote_id(source, "execution id");
