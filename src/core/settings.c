@@ -53,7 +53,8 @@ define_credential(const ProviderCredential *cred)
 {
 	if (cred->secret)
 		DefineCustomStringVariable(cred->setting, cred->description,
-								   "Set it in postgresql.conf or with ALTER SYSTEM.",
+								   "Set it in postgresql.conf or with ALTER SYSTEM; better, name a file "
+								   "holding it in the setting of the same name ending in _file.",
 								   cred->value, "", PGC_SIGHUP, SECRET_FLAGS,
 								   NULL, NULL, NULL);
 	else
