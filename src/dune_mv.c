@@ -40,4 +40,5 @@ _PG_init(void)
 	results_define_settings();
 	redact_init();
 	worker_init();
+	settings_reserve_prefix();
 }

@@ -22,7 +22,9 @@ GRANT USAGE ON SCHEMA dune_mv TO dune_mv_user;
 -- No CHECK constraints: only the extension writes these tables, and PostgreSQL
 -- compiles CHECK expressions anew for every catalog statement (a fifth of the
 -- cost of a refresh, see test/bench/README.md).  Values: provider 'dune' or
--- 'lance'; outcome 'ok' or 'skipped'.
+-- 'lance'; outcome 'ok' or 'skipped', and for a call whose caller's
+-- transaction did not keep its record (written by the worker): 'ok', 'error'
+-- or 'unknown' (sent, no answer seen).
 CREATE SEQUENCE dune_mv.calls_id_seq;
 CREATE TABLE dune_mv.calls (
 	id			bigint PRIMARY KEY DEFAULT nextval('dune_mv.calls_id_seq'),
@@ -37,7 +39,8 @@ CREATE TABLE dune_mv.calls (
 	http_status integer,
 	execution_id text,			-- Dune execution id or Lance job id
 	version		bigint,			-- Lance version
-	duration_ms double precision
+	duration_ms double precision,
+	error		text			-- why a call whose record the caller did not keep failed
 );
 ALTER SEQUENCE dune_mv.calls_id_seq OWNED BY dune_mv.calls.id;
 CREATE INDEX calls_role_called_at_idx ON dune_mv.calls (role, called_at);
@@ -54,13 +57,15 @@ COMMENT ON COLUMN dune_mv.calls.operation IS
 COMMENT ON COLUMN dune_mv.calls.target IS
 	'What the call was about: the view (a Lance id joined with its delimiter), an execution or job id, a listed namespace, or * for a Dune list';
 COMMENT ON COLUMN dune_mv.calls.outcome IS
-	'''ok'', or ''skipped'' for a refresh not sent because another refresh of the view was in progress';
+	'''ok'', or ''skipped'' for a refresh not sent because another refresh of the view was in progress; for a call the worker recorded because its caller''s transaction did not keep the record: ''ok'', ''error'' or ''unknown'' (sent, no answer seen)';
 COMMENT ON COLUMN dune_mv.calls.request IS 'Method, path and body sent, never a credential; NULL for a skipped refresh';
 COMMENT ON COLUMN dune_mv.calls.response IS 'The reply body as received; NULL when there was none';
 COMMENT ON COLUMN dune_mv.calls.http_status IS 'HTTP status of the reply; NULL for a skipped refresh';
 COMMENT ON COLUMN dune_mv.calls.execution_id IS 'The Dune execution id or Lance job id the call started or was about';
 COMMENT ON COLUMN dune_mv.calls.version IS 'The Lance table version the reply reported (create, describe)';
 COMMENT ON COLUMN dune_mv.calls.duration_ms IS 'How long the call took in milliseconds, retries and waits included; NULL for a skipped refresh';
+COMMENT ON COLUMN dune_mv.calls.error IS
+	'For a call recorded by the worker because its caller''s transaction did not keep the record: the error, or why its outcome is unknown';
 COMMENT ON SEQUENCE dune_mv.calls_id_seq IS 'Ids of dune_mv.calls';
 COMMENT ON INDEX dune_mv.calls_pkey IS 'One row per id';
 COMMENT ON INDEX dune_mv.calls_role_called_at_idx IS 'A role''s calls by time (dune_mv_purge)';

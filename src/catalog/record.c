@@ -35,10 +35,10 @@
 
 static CatalogStatement insert_call = {
 	"INSERT INTO dune_mv.calls (role, provider, operation, target, outcome, request,"
-	" response, http_status, execution_id, version, duration_ms)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-	11, {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, INT4OID,
-	TEXTOID, INT8OID, FLOAT8OID}
+	" response, http_status, execution_id, version, duration_ms, error)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	12, {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, INT4OID,
+	TEXTOID, INT8OID, FLOAT8OID, TEXTOID}
 };
 
 static CatalogStatement insert_start = {
@@ -139,26 +139,29 @@ time_or_null(const TrackedTime *t, char *null)
 static void
 insert_call_row(const CatalogScope *scope, const ApiCall *call)
 {
-	Datum		values[11];
-	char		nulls[11];
+	Datum		values[12];
+	char		nulls[12];
 	bool		sent = call->outcome != CALL_SKIPPED;
+	const char *outcome = call->recorded_outcome ? call->recorded_outcome :
+		sent ? "ok" : "skipped";
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = NameGetDatum(&scope->role);
 	values[1] = CStringGetTextDatum(call->provider->name);
 	values[2] = CStringGetTextDatum(call->operation);
 	values[3] = CStringGetTextDatum(call->target);
-	values[4] = CStringGetTextDatum(sent ? "ok" : "skipped");
+	values[4] = CStringGetTextDatum(outcome);
 	values[5] = sent ? json_text_jsonb(api_request_json(call)) : (Datum) 0;
 	nulls[5] = sent ? ' ' : 'n';
 	values[6] = jsonb_or_null(call->reply, &nulls[6]);
 	values[7] = Int32GetDatum((int32) call->resp.status);
-	nulls[7] = sent ? ' ' : 'n';
+	nulls[7] = sent && call->resp.status > 0 ? ' ' : 'n';
 	values[8] = catalog_text_or_null(call->remote_id, &nulls[8]);
 	values[9] = Int64GetDatum(call->version);
 	nulls[9] = call->has_version ? ' ' : 'n';
 	values[10] = Float8GetDatum(call->resp.duration_ms);
 	nulls[10] = sent ? ' ' : 'n';
+	values[11] = catalog_text_or_null(call->error_text, &nulls[11]);
 	catalog_exec(&insert_call, values, nulls);
 }
 

@@ -35,6 +35,7 @@
 #include "core/credentials.h"
 #include "core/guard.h"
 #include "transport/remote_error.h"
+#include "worker/journal.h"
 
 /* Raise the error for a provider none of whose authenticating credentials is set. */
 static void
@@ -215,26 +216,77 @@ api_call_finish(ApiCall *call)
 	return CALL_OK;
 }
 
+/* Open the journal entry of a call that changes remote state (-1: none). */
+static int
+journal_call(const ApiCall *call)
+{
+	JournalEntry entry;
+
+	if (!call->writes_remote)
+		return -1;
+	memset(&entry, 0, sizeof(entry));
+	strlcpy(entry.provider, call->provider->name, sizeof(entry.provider));
+	strlcpy(entry.operation, call->operation, sizeof(entry.operation));
+	strlcpy(entry.target, call->target, sizeof(entry.target));
+	strlcpy(entry.method, call->req.method, sizeof(entry.method));
+	strlcpy(entry.path, call->req.path, sizeof(entry.path));
+	return journal_open(&entry);
+}
+
+/* In a PG_CATCH: note the error in the journal entry, then re-throw it. */
+static void
+journal_error_rethrow(int entry, const ApiCall *call, MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	journal_answer(entry, (int) call->resp.status, call->remote_id, call->starts_execution,
+				   edata->message);
+	FreeErrorData(edata);
+	PG_RE_THROW();
+}
+
 /*
  * Run a prepared call through its whole lifecycle (see the file header),
- * the exchange being the backend's synchronous one.  Returns CALL_OK,
- * CALL_TOLERATED or CALL_SKIPPED; every failure is raised.
+ * the exchange being the backend's synchronous one.  A call that changes
+ * remote state is journaled first (worker/journal.c), so that its record
+ * survives whatever follows the request.  Returns CALL_OK, CALL_TOLERATED
+ * or CALL_SKIPPED; every failure is raised.
  */
 CallOutcome
 api_call(ApiCall *call)
 {
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile int entry;
+	volatile CallOutcome outcome = CALL_OK;
+
 	if (!api_call_begin(call))
 		return CALL_SKIPPED;
+	entry = -1;
 	PG_TRY();
 	{
+		entry = journal_call(call);
 		http_perform(&call->req, &call->resp);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		api_call_wipe_headers(call);
+		journal_error_rethrow(entry, call, cxt);
 	}
 	PG_END_TRY();
-	return api_call_finish(call);
+	api_call_wipe_headers(call);
+	PG_TRY();
+	{
+		outcome = api_call_finish(call);
+	}
+	PG_CATCH();
+	{
+		journal_error_rethrow(entry, call, cxt);
+	}
+	PG_END_TRY();
+	journal_answer(entry, (int) call->resp.status, call->remote_id, call->starts_execution, NULL);
+	return outcome;
 }
 
 /* A string field of the reply; a missing required one is a malformed response. */const char *

@@ -55,6 +55,8 @@ struct ApiCall
 	int64		version;		/* Lance version */
 	ViewRecord	view;
 	TrackedExecution *seen;		/* a status read, or NULL */
+	const char *recorded_outcome;	/* the journal's: 'ok', 'error', 'unknown' */
+	const char *error_text;		/* ... and its error */
 
 	/* during the exchange: the credential header lines (wiped after) */
 	char	   *header_lines[CALL_MAX_HEADERS];

@@ -143,6 +143,16 @@ settings_init(void)
 							NULL, &dune_mv_purge_after, 30 * 24 * 3600, 60, INT_MAX,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 
+}
+
+/*
+ * Reserve the dune_mv. prefix, once every module has defined its settings
+ * (called last in _PG_init): a misspelled dune_mv.* setting is then
+ * reported, and a defined one keeps its value from postgresql.conf.
+ */
+void
+settings_reserve_prefix(void)
+{
 	MarkGUCPrefixReserved("dune_mv");
 }
 

@@ -13,6 +13,7 @@ extern int	dune_mv_purge_after;
 extern bool dune_mv_preloaded;
 
 extern void settings_init(void);
+extern void settings_reserve_prefix(void);
 extern int	settings_connect_timeout_ms(void);
 extern int	settings_total_timeout_ms(void);
 extern void settings_require_preload(void);

@@ -38,6 +38,7 @@
 #include "utils/guc.h"
 #include "utils/wait_event.h"
 
+#include "worker/journal.h"
 #include "worker/shmem.h"
 #include "worker/worker.h"
 
@@ -389,6 +390,7 @@ worker_init(void)
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 	worker_shmem_init();
+	journal_init();
 	prev_process_utility = ProcessUtility_hook;
 	ProcessUtility_hook = worker_process_utility;
 	RegisterXactCallback(worker_xact_callback, NULL);

@@ -18,7 +18,8 @@
  * when the extension is missing; it takes only conditional locks on the
  * extension's tables and reports what it does in pg_stat_activity.  May
  * call core/, catalog/, transport/multi.c, functions/queued.h and
- * worker/shmem.c.
+ * worker/shmem.c, worker/journal.c (it records the calls the journal
+ * hands over).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -52,8 +53,10 @@
 #include "core/status.h"
 #include "functions/queued.h"
 #include "transport/multi.h"
+#include "worker/journal.h"
 #include "worker/shmem.h"
 #include "worker/worker.h"
+#include "worker/worker_internal.h"
 
 #define IDLE_NAP_MS		1000	/* nothing in flight: how long to sleep at most */
 #define SLICE_MS		20		/* something in flight: how long each multi slice */
@@ -61,26 +64,10 @@
 
 PGDLLEXPORT void dune_mv_worker_main(Datum arg);
 
-/* One request (or, with request_id 0, one status read) in flight. */
-typedef struct InFlight
-{
-	bool		used;
-	int64		request_id;
-	const char *polled_id;		/* a status read: the execution or job id */
-	Oid			role;
-	MemoryContext cxt;			/* the call and everything it holds */
-	ApiCall	   *call;
-	MultiTransfer transfer;
-} InFlight;
 
-#define READ_WINDOW_MS	60000	/* the status-read budget is per minute */
-#define FOLLOW_EVERY_MS 500		/* how often due executions are looked for */
-
-static WorkerSlot *my_slot = NULL;
-static TimestampTz read_window_start = 0;
-static int	reads_in_window[16];	/* per provider, in registry order */
-static InFlight *in_flight = NULL;
-static int	nslots = 0;
+WorkerSlot *my_slot = NULL;
+InFlight   *in_flight = NULL;
+int			nslots = 0;
 
 /* Release the slot when the worker exits. */
 static void
@@ -96,7 +83,7 @@ release_slot(int code, Datum arg)
 }
 
 /* Record an error in the slot, for dune_mv.worker. */
-static void
+void
 note_error(const char *message)
 {
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
@@ -106,7 +93,7 @@ note_error(const char *message)
 }
 
 /* Begin a worker transaction with a snapshot (SPI needs one). */
-static void
+void
 begin_work(void)
 {
 	SetCurrentStatementStartTimestamp();
@@ -115,7 +102,7 @@ begin_work(void)
 }
 
 /* Commit a worker transaction. */
-static void
+void
 end_work(void)
 {
 	PopActiveSnapshot();
@@ -126,7 +113,7 @@ end_work(void)
  * True when the extension is here and its requests table can be locked
  * without waiting (a DROP waiting for it is never made to wait for us).
  */
-static bool
+bool
 extension_ready(bool *gone)
 {
 	Oid			nsp;
@@ -146,7 +133,7 @@ extension_ready(bool *gone)
 }
 
 /* A free in-flight slot, or NULL. */
-static InFlight *
+InFlight *
 free_in_flight(void)
 {
 	for (int i = 0; i < nslots; i++)
@@ -156,7 +143,7 @@ free_in_flight(void)
 }
 
 /* How many requests are in flight, in all and to one provider (or NULL). */
-static int
+int
 count_in_flight(const char *provider)
 {
 	int			n = 0;
@@ -182,49 +169,6 @@ held_back_providers(void)
 	foreach_provider(p)
 		if (rate_limited || count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
 			names[n++] = CStringGetTextDatum(p->name);
-	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/* The position of a provider in the registry. */
-static int
-provider_index(const Provider *provider)
-{
-	int			i = 0;
-
-	foreach_provider(p)
-	{
-		if (p == provider)
-			return i;
-		i++;
-	}
-	return 0;
-}
-
-/* The providers whose status-read budget of this minute is spent, or that are held back. */
-static Datum
-providers_without_reads(void)
-{
-	Datum		names[16];
-	int			n = 0;
-	int			i = 0;
-	TimestampTz now = GetCurrentTimestamp();
-	bool		rate_limited;
-
-	if (TimestampDifferenceExceeds(read_window_start, now, READ_WINDOW_MS))
-	{
-		read_window_start = now;
-		memset(reads_in_window, 0, sizeof(reads_in_window));
-	}
-	LWLockAcquire(worker_shared->lock, LW_SHARED);
-	rate_limited = my_slot->rate_limited_until > now;
-	LWLockRelease(worker_shared->lock);
-	foreach_provider(p)
-	{
-		if (rate_limited || reads_in_window[i] >= dune_mv_worker_status_reads_per_minute ||
-			count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
-			names[n++] = CStringGetTextDatum(p->name);
-		i++;
-	}
 	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
@@ -275,7 +219,7 @@ settle(int64 id, const char *state, const ApiCall *call, const char *sqlstate,
  * Run fn(arg) as role in a subtransaction; on error, the error's SQLSTATE
  * and message go to *sqlstate and *message and false is returned.
  */
-static bool
+bool
 run_as(Oid role, void (*fn) (void *), void *arg, char **sqlstate, char **message)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -315,7 +259,7 @@ run_as(Oid role, void (*fn) (void *), void *arg, char **sqlstate, char **message
 }
 
 /* run_as body: the steps before the exchange. */
-static void
+void
 begin_call(void *arg)
 {
 	InFlight   *f = (InFlight *) arg;
@@ -326,14 +270,14 @@ begin_call(void *arg)
 }
 
 /* run_as body: the steps after the exchange. */
-static void
+void
 finish_call(void *arg)
 {
 	(void) api_call_finish(((InFlight *) arg)->call);
 }
 
 /* Free an in-flight slot's call (the transfer's handle is kept for reuse). */
-static void
+void
 release_in_flight(InFlight *f)
 {
 	if (f->call)
@@ -396,68 +340,6 @@ start_claimed(const ClaimedRequest *req, void *arg)
 	}
 }
 
-/* for catalog_due_executions: start a status read of one execution or job, as its role. */
-static void
-start_poll(const char *role_name, const char *provider_name, const char *remote_id, void *arg)
-{
-	InFlight   *f = free_in_flight();
-	Oid			role = get_role_oid(role_name, true);
-	const Provider *provider = NULL;
-	char	   *sqlstate = NULL;
-	char	   *message = NULL;
-	MemoryContext old;
-
-	foreach_provider(p)
-		if (strcmp(p->name, provider_name) == 0)
-			provider = p;
-	for (int i = 0; i < nslots; i++)
-		if (in_flight[i].used && in_flight[i].polled_id &&
-			strcmp(in_flight[i].polled_id, remote_id) == 0)
-			return;				/* already being read */
-	if (f == NULL || provider == NULL || !OidIsValid(role))
-		return;
-	f->used = true;
-	f->request_id = 0;
-	f->role = role;
-	f->cxt = AllocSetContextCreate(TopMemoryContext, "dune_mv status read", ALLOCSET_SMALL_SIZES);
-	old = MemoryContextSwitchTo(f->cxt);
-	f->polled_id = pstrdup(remote_id);
-	f->call = palloc0(sizeof(ApiCall));
-	status_prepare(f->call, provider, f->polled_id, palloc0(sizeof(TrackedExecution)));
-	reads_in_window[provider_index(provider)]++;
-	if (!run_as(role, begin_call, f, &sqlstate, &message))
-	{
-		MemoryContextSwitchTo(old);
-		note_error(message);
-		release_in_flight(f);
-		return;
-	}
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * Follow the executions and jobs started through the extension: read the
- * status of those due (the same backoff as dune_mv_wait), within each
- * provider's budget of status reads per minute.
- */
-static void
-follow_executions(void)
-{
-	static TimestampTz last = 0;
-	int			room = Min(nslots, dune_mv_worker_max_in_flight) - count_in_flight(NULL);
-	bool		gone;
-
-	if (!dune_mv_worker_follow || room <= 0 ||
-		!TimestampDifferenceExceeds(last, GetCurrentTimestamp(), FOLLOW_EVERY_MS))
-		return;
-	last = GetCurrentTimestamp();
-	begin_work();
-	if (extension_ready(&gone))
-		catalog_due_executions(room, dune_mv_poll_interval_min, dune_mv_poll_interval_max,
-							   providers_without_reads(), start_poll, NULL);
-	end_work();
-}
-
 /* Claim and start as many queued requests as there is room for. */
 static void
 claim_and_start(void)
@@ -480,7 +362,7 @@ claim_and_start(void)
 }
 
 /* Hold every request of the worker back until Retry-After (or a second) has passed. */
-static void
+void
 hold_back(long wait_ms)
 {
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
@@ -671,6 +553,7 @@ dune_mv_worker_main(Datum arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
+		drain_journal();
 		claim_and_start();
 		follow_executions();
 		running = multi_run(count_in_flight(NULL) > 0 ? SLICE_MS : 0);

@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ * follow_up.c
+ *	  What the worker of a database does besides sending queued requests:
+ *	  it follows the executions and jobs started through the extension to
+ *	  their final state (status reads within each provider's budget per
+ *	  minute, with dune_mv_wait's backoff), and records the calls that the
+ *	  journal hands over (worker/journal.c).  May call core/, catalog/,
+ *	  transport/multi.c and worker/.
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "core/json_util.h"
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "catalog/catalog.h"
+#include "core/settings.h"
+#include "core/status.h"
+#include "worker/journal.h"
+#include "worker/shmem.h"
+#include "worker/worker.h"
+#include "worker/worker_internal.h"
+
+#define READ_WINDOW_MS	60000	/* the status-read budget is per minute */
+#define FOLLOW_EVERY_MS 500		/* how often due executions are looked for */
+
+static TimestampTz read_window_start = 0;
+static int	reads_in_window[16];	/* per provider, in registry order */
+
+/* The position of a provider in the registry. */
+static int
+provider_index(const Provider *provider)
+{
+	int			i = 0;
+
+	foreach_provider(p)
+	{
+		if (p == provider)
+			return i;
+		i++;
+	}
+	return 0;
+}
+
+/* The providers whose status-read budget of this minute is spent, or that are held back. */
+static Datum
+providers_without_reads(void)
+{
+	Datum		names[16];
+	int			n = 0;
+	int			i = 0;
+	TimestampTz now = GetCurrentTimestamp();
+	bool		rate_limited;
+
+	if (TimestampDifferenceExceeds(read_window_start, now, READ_WINDOW_MS))
+	{
+		read_window_start = now;
+		memset(reads_in_window, 0, sizeof(reads_in_window));
+	}
+	LWLockAcquire(worker_shared->lock, LW_SHARED);
+	rate_limited = my_slot->rate_limited_until > now;
+	LWLockRelease(worker_shared->lock);
+	foreach_provider(p)
+	{
+		if (rate_limited || reads_in_window[i] >= dune_mv_worker_status_reads_per_minute ||
+			count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
+			names[n++] = CStringGetTextDatum(p->name);
+		i++;
+	}
+	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* for catalog_due_executions: start a status read of one execution or job, as its role. */
+static void
+start_poll(const char *role_name, const char *provider_name, const char *remote_id, void *arg)
+{
+	InFlight   *f = free_in_flight();
+	Oid			role = get_role_oid(role_name, true);
+	const Provider *provider = NULL;
+	char	   *sqlstate = NULL;
+	char	   *message = NULL;
+	MemoryContext old;
+
+	foreach_provider(p)
+		if (strcmp(p->name, provider_name) == 0)
+			provider = p;
+	for (int i = 0; i < nslots; i++)
+		if (in_flight[i].used && in_flight[i].polled_id &&
+			strcmp(in_flight[i].polled_id, remote_id) == 0)
+			return;				/* already being read */
+	if (f == NULL || provider == NULL || !OidIsValid(role))
+		return;
+	f->used = true;
+	f->request_id = 0;
+	f->role = role;
+	f->cxt = AllocSetContextCreate(TopMemoryContext, "dune_mv status read", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(f->cxt);
+	f->polled_id = pstrdup(remote_id);
+	f->call = palloc0(sizeof(ApiCall));
+	status_prepare(f->call, provider, f->polled_id, palloc0(sizeof(TrackedExecution)));
+	reads_in_window[provider_index(provider)]++;
+	if (!run_as(role, begin_call, f, &sqlstate, &message))
+	{
+		MemoryContextSwitchTo(old);
+		note_error(message);
+		release_in_flight(f);
+		return;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Follow the executions and jobs started through the extension: read the
+ * status of those due (the same backoff as dune_mv_wait), within each
+ * provider's budget of status reads per minute.
+ */
+void
+follow_executions(void)
+{
+	static TimestampTz last = 0;
+	int			room = Min(nslots, dune_mv_worker_max_in_flight) - count_in_flight(NULL);
+	bool		gone;
+
+	if (!dune_mv_worker_follow || room <= 0 ||
+		!TimestampDifferenceExceeds(last, GetCurrentTimestamp(), FOLLOW_EVERY_MS))
+		return;
+	last = GetCurrentTimestamp();
+	begin_work();
+	if (extension_ready(&gone))
+		catalog_due_executions(room, dune_mv_poll_interval_min, dune_mv_poll_interval_max,
+							   providers_without_reads(), start_poll, NULL);
+	end_work();
+}
+
+/* run_as body: record a call handed over by the journal. */
+static void
+record_abandoned(void *arg)
+{
+	catalog_record((ApiCall *) arg);
+}
+
+/*
+ * Record the calls whose caller's transaction (or subtransaction) ended
+ * without keeping their record (worker/journal.c): 'ok' with the execution
+ * or job they started, 'error', or 'unknown' when no answer was seen.
+ */
+void
+drain_journal(void)
+{
+	JournalEntry e;
+	bool		began = false;
+	bool		gone = false;
+
+	while (journal_take(MyDatabaseId, &e))
+	{
+		const Provider *provider = NULL;
+		ApiCall		call;
+		char	   *sqlstate = NULL;
+		char	   *message = NULL;
+
+		if (!began)
+		{
+			begin_work();
+			began = true;
+			(void) extension_ready(&gone);
+		}
+		foreach_provider(p)
+			if (strcmp(p->name, e.provider) == 0)
+				provider = p;
+		if (provider == NULL || gone)
+			continue;
+		api_prepare(&call, provider, pstrdup(e.operation), pstrdup(e.target),
+					pstrdup(e.method), pstrdup(e.path), HTTP_RETRY_PAID_WRITE);
+		call.outcome = CALL_OK;
+		call.resp.status = e.http_status;
+		call.remote_id = e.remote_id[0] ? pstrdup(e.remote_id) : NULL;
+		call.starts_execution = e.starts_execution;
+		call.execution_view = call.target;
+		call.recorded_outcome = !e.answered ? "unknown" :
+			(e.error[0] || e.http_status < 200 || e.http_status > 299) ? "error" : "ok";
+		call.error_text = e.error[0] ? pstrdup(e.error) : !e.answered ?
+			"sent, and no answer was seen before the caller's transaction ended" : NULL;
+		if (!run_as(e.role, record_abandoned, &call, &sqlstate, &message))
+			note_error(message);
+	}
+	if (began)
+		end_work();
+}
+

@@ -1,0 +1,45 @@
+/*-------------------------------------------------------------------------
+ * journal.h
+ *	  The journal of calls in flight that change remote state.
+ *-------------------------------------------------------------------------
+ */
+#ifndef DUNE_MV_JOURNAL_H
+#define DUNE_MV_JOURNAL_H
+
+#include "datatype/timestamp.h"
+
+#define JOURNAL_SIZE 1024			/* entries, for the whole server */
+#define JOURNAL_PER_BACKEND 256		/* open at once in one transaction */
+
+typedef enum JournalState
+{
+	JOURNAL_FREE = 0,
+	JOURNAL_OPEN,				/* its backend's transaction may still record it */
+	JOURNAL_ABANDONED			/* the worker records it */
+} JournalState;
+
+typedef struct JournalEntry
+{
+	JournalState state;
+	Oid			dboid;
+	Oid			role;
+	TimestampTz opened_at;
+	char		provider[16];
+	char		operation[24];
+	char		target[256];
+	char		method[8];
+	char		path[512];
+	bool		starts_execution;
+	bool		answered;
+	int			http_status;
+	char		remote_id[129];
+	char		error[256];
+} JournalEntry;
+
+extern void journal_init(void);
+extern int	journal_open(const JournalEntry *entry);
+extern void journal_answer(int index, int http_status, const char *remote_id,
+						   bool starts_execution, const char *error);
+extern bool journal_take(Oid dboid, JournalEntry *out);
+
+#endif
