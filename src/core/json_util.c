@@ -20,7 +20,9 @@
 
 #include "core/json_util.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "mb/pg_wchar.h"
 #include "utils/jsonb.h"
 
@@ -197,6 +199,31 @@ json_string_array(char **items, int n)
 		}
 	}
 	return arr;
+}
+
+/* A text[] of the string elements of a JSON array; NULL when not an array. */
+Datum
+json_text_array_field(json_object *obj, const char *key, bool *isnull)
+{
+	json_object *arr;
+	Datum	   *elems;
+	int			n = 0;
+	size_t		len;
+
+	*isnull = !json_object_object_get_ex(obj, key, &arr) ||
+		!json_object_is_type(arr, json_type_array);
+	if (*isnull)
+		return (Datum) 0;
+	len = json_object_array_length(arr);
+	elems = palloc(sizeof(Datum) * (len + 1));
+	for (size_t i = 0; i < len; i++)
+	{
+		json_object *e = json_object_array_get_idx(arr, i);
+
+		if (json_object_is_type(e, json_type_string))
+			elems[n++] = CStringGetTextDatum(json_string_value(e));
+	}
+	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* Compact JSON text of obj, palloc'd. */

@@ -29,6 +29,7 @@ extern bool json_bool_field(json_object *obj, const char *key, bool *out);
 extern void json_add_string(json_object *obj, const char *key, const char *value);
 extern void json_add_child(json_object *obj, const char *key, json_object *child);
 extern json_object *json_string_array(char **items, int n);
+extern Datum json_text_array_field(json_object *obj, const char *key, bool *isnull);
 extern char *json_text(json_object *obj);
 extern Datum json_jsonb(json_object *obj);
 extern Datum json_text_jsonb(const char *text);

@@ -469,31 +469,6 @@ view_summary(json_object *v, Datum *values, bool *nulls)
 	values[4] = Int64GetDatum(nulls[4] ? 0 : n);
 }
 
-/* A text[] of the string elements of a JSON array; NULL when not an array. */
-static Datum
-string_array(json_object *obj, const char *key, bool *isnull)
-{
-	json_object *arr;
-	Datum	   *elems;
-	int			n = 0;
-	size_t		len;
-
-	*isnull = !json_object_object_get_ex(obj, key, &arr) ||
-		!json_object_is_type(arr, json_type_array);
-	if (*isnull)
-		return (Datum) 0;
-	len = json_object_array_length(arr);
-	elems = palloc(sizeof(Datum) * (len + 1));
-	for (size_t i = 0; i < len; i++)
-	{
-		json_object *e = json_object_array_get_idx(arr, i);
-
-		if (json_object_is_type(e, json_type_string))
-			elems[n++] = CStringGetTextDatum(json_string_value(e));
-	}
-	return PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
 /* read_reply of dune_mv_get: the view's definition as the API reports it. */
 static void
 read_get(ApiCall *call)
@@ -548,7 +523,7 @@ dune_mv_get(PG_FUNCTION_ARGS)
 
 	memset(nulls, false, sizeof(nulls));
 	view_summary(call.reply, values, nulls);
-	values[5] = string_array(call.reply, "last_execution_ids", &nulls[5]);
+	values[5] = json_text_array_field(call.reply, "last_execution_ids", &nulls[5]);
 	values[6] = rows_text_or_null(sched.cron, &nulls[6]);
 	values[7] = rows_text_or_null(sched.performance, &nulls[7]);
 	nulls[8] = !sched.next_run.known;

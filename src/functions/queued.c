@@ -28,6 +28,7 @@
 
 #include "catalog/catalog.h"
 #include "functions/queued.h"
+#include "functions/validate.h"
 #include "worker/worker.h"
 
 PG_FUNCTION_INFO_V1(dune_mv_upsert_async);
@@ -247,10 +248,7 @@ lance_mv_refresh_async(PG_FUNCTION_ARGS)
 Datum
 dune_mv_request_cancel(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("id must not be NULL")));
+	validate_required(PG_ARGISNULL(0), "id");
 	PG_RETURN_BOOL(catalog_cancel_request(PG_GETARG_INT64(0)));
 }
 
@@ -263,10 +261,7 @@ dune_mv_request_resend(PG_FUNCTION_ARGS)
 {
 	int64		id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("id must not be NULL")));
+	validate_required(PG_ARGISNULL(0), "id");
 	id = catalog_resend_request(PG_GETARG_INT64(0));
 	if (id == 0)
 		ereport(ERROR,

@@ -75,10 +75,7 @@ ensure_handles(void)
 
 	if (multi_handle != NULL)
 		return;
-	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYSTEM_ERROR),
-				 errmsg("could not initialize libcurl")));
+	transfer_global_init();
 	multi = curl_multi_init();
 	easy = curl_easy_init();
 	if (multi == NULL || easy == NULL)

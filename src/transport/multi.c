@@ -36,10 +36,7 @@ ensure_multi(void)
 {
 	if (multi != NULL)
 		return;
-	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYSTEM_ERROR),
-				 errmsg("could not initialize libcurl")));
+	transfer_global_init();
 	multi = curl_multi_init();
 	if (multi == NULL)
 		ereport(ERROR,

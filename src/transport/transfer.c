@@ -158,6 +158,21 @@ set_options(CURL *h, TransferState *st, const HttpRequest *req, const char *url,
 	}
 }
 
+/* Initialize libcurl once per process (curl_global_init), raising when it cannot be. */
+void
+transfer_global_init(void)
+{
+	static bool done = false;
+
+	if (done)
+		return;
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not initialize libcurl")));
+	done = true;
+}
+
 /*
  * The request's URL: its provider's base URL (checked) and its path.  Raises
  * before anything is sent when the base URL is missing or not http(s).

@@ -42,6 +42,7 @@ typedef enum AttemptOutcome
 	ATTEMPT_INTERRUPTED
 } AttemptOutcome;
 
+extern void transfer_global_init(void);
 extern char *transfer_url(const HttpRequest *req);
 extern void transfer_begin(CURL *h, TransferState *st, const HttpRequest *req,
 						   const char *url, long timeout_ms);
