@@ -22,15 +22,16 @@
 #include "catalog/scope.h"
 
 /*
- * The caller's newest execution in one of the success states of a view
- * named $3 (as the execution recorded it) or known by identity $4.
+ * The caller's newest execution of a view named $3 (as the execution
+ * recorded it) or known by identity $4, and whether its state is one of the
+ * success states $5.
  */
-static CatalogStatement latest_success = {
-	"SELECT e.remote_id FROM dune_mv.executions e"
-	" WHERE e.role = $1 AND e.provider = $2 AND e.state = ANY ($5)"
+static CatalogStatement newest_execution = {
+	"SELECT e.remote_id, coalesce(e.state = ANY ($5), false) FROM dune_mv.executions e"
+	" WHERE e.role = $1 AND e.provider = $2"
 	" AND (e.view_name = $3 OR e.view_name IN (SELECT v.full_name FROM dune_mv.remote_views v"
 	" WHERE v.role = $1 AND v.provider = $2 AND v.ident = $4))"
-	" ORDER BY e.ended_at DESC NULLS LAST, e.id DESC LIMIT 1",
+	" ORDER BY e.id DESC LIMIT 1",
 	5, {NAMEOID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID}
 };
 
@@ -43,9 +44,11 @@ static CatalogStatement insert_load = {
 };
 
 /*
- * The id of the caller's newest execution of a view that ended in one of
- * the provider's success states, or NULL when the catalog knows none.
- * name is the view as given (bare or fully qualified), ident its identity.
+ * The id of the caller's newest execution of a view when the catalog knows
+ * it ended in one of the provider's success states; NULL when the newest one
+ * is unknown, running or failed (the caller then asks the API, which may
+ * know an older success or a newer state).  name is the view as given (bare
+ * or fully qualified), ident its identity.
  */
 char *
 catalog_latest_success(const Provider *provider, const char *name, const char *ident)
@@ -56,6 +59,7 @@ catalog_latest_success(const Provider *provider, const char *name, const char *i
 	Datum	   *elems;
 	int			n = 0;
 	char	   *id = NULL;
+	bool		isnull;
 	MemoryContext outer = CurrentMemoryContext;
 
 	while (states[n] != NULL)
@@ -69,8 +73,9 @@ catalog_latest_success(const Provider *provider, const char *name, const char *i
 	values[2] = CStringGetTextDatum(name);
 	values[3] = CStringGetTextDatum(ident);
 	values[4] = PointerGetDatum(construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT));
-	catalog_exec(&latest_success, values, NULL);
-	if (SPI_processed > 0)
+	catalog_exec(&newest_execution, values, NULL);
+	if (SPI_processed > 0 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
 	{
 		MemoryContext old = MemoryContextSwitchTo(outer);
 

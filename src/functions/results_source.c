@@ -3,11 +3,12 @@
  *	  Which execution a results source names: an execution id as it is, or
  *	  a view's latest successful execution (dune_mv_results, dune_mv_load).
  *
- * A view (a bare result_... name or a fully qualified one) means the
- * caller's newest execution of it in dune_mv.executions whose state is a
- * success; when the catalog knows none (never polled, or started elsewhere),
- * the view is read (GET, recorded) and each of its last_execution_ids gets a
- * status call (recorded, tracked); the successful one that ended last wins.
+ * A view (a bare result_... name or a fully qualified one) means its
+ * latest successful execution: the caller's newest execution of it in
+ * dune_mv.executions when that one is known to have succeeded; otherwise
+ * (never polled, still running, failed, or started elsewhere) the view is
+ * read (GET, recorded) and each of its last_execution_ids gets a status call
+ * (recorded, tracked), and the successful one that ended last wins.
  * May call core/, catalog/ and providers/dune.c.
  *-------------------------------------------------------------------------
  */
