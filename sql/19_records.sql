@@ -64,9 +64,8 @@ SELECT test.try($$SELECT dune_mv_refresh('result_r19')$$);
 SELECT test.try($$SELECT dune_mv_refresh('result_r19')$$);
 
 SELECT test.calls_after(:c0, 9);
-SELECT id - :c0 AS n, operation, outcome, http_status, execution_id IS NOT NULL AS has_execution,
-	error
-FROM dune_mv.calls WHERE id > :c0 ORDER BY id;
+SELECT operation, outcome, http_status, execution_id IS NOT NULL AS has_execution, error
+FROM dune_mv.calls WHERE id > :c0 ORDER BY outcome, http_status, error;
 -- The executions those refreshes started are known, and followed like any other.
 SELECT count(*) AS executions_recorded FROM dune_mv.calls c JOIN dune_mv.executions e
 	ON e.remote_id = c.execution_id AND e.started_by = 'refresh'

@@ -149,6 +149,7 @@ SELECT * FROM lance_mv_refresh('{creds,v}');
 -- Remote failures: the SQLSTATE of the HTTP status, the Lance code and text, the request.
 \set VERBOSITY default
 SELECT count(*) AS calls_before FROM dune_mv.calls WHERE provider = 'lance' \gset
+SELECT max(id) AS lance_c0 FROM dune_mv.calls \gset
 -- 400 InvalidInput (code 13).
 \! $DUNE_MV_CTL -q lance fault status=400 body='{"code": 13, "error": "invalid source_query", "detail": "source_query: unknown table docs", "instance": "/v1/materialized_view/creds$v/refresh"}'
 SELECT test.try($$SELECT lance_mv_refresh('{creds,v}')$$);
@@ -182,8 +183,12 @@ SELECT test.try($$SELECT lance_mv_refresh('{creds,v}')$$);
 SELECT test.try($$SELECT lance_mv_refresh('{creds,v}')$$);
 \! $DUNE_MV_CTL -q lance fault status=502 content_type=text/plain body='upstream connect error or disconnect/reset before headers'
 SELECT test.try($$SELECT lance_mv_refresh('{creds,v}')$$);
--- No failed call is recorded.
+-- Each failed call that may have changed remote state keeps its record: the
+-- worker writes it from the journal, with the error (worker/journal.c).
+SELECT test.calls_after(:lance_c0, 10);
 SELECT count(*) - :calls_before AS calls_recorded FROM dune_mv.calls WHERE provider = 'lance';
+SELECT outcome, count(*), bool_and(error IS NOT NULL) AS with_error
+FROM dune_mv.calls WHERE id > :lance_c0 GROUP BY 1;
 
 -- 503 with Retry-After is retried after it (LanceDB asks for it), then succeeds.
 \! $DUNE_MV_CTL -q lance fault status=503 retry_after=1

@@ -539,3 +539,9 @@ COMMENT ON COLUMN dune_mv.calls.error IS
 	'For a call recorded by the worker because its caller''s transaction did not keep the record: the error, or why its outcome is unknown';
 COMMENT ON COLUMN dune_mv.calls.outcome IS
 	'''ok'', or ''skipped'' for a refresh not sent because another refresh of the view was in progress; for a call the worker recorded because its caller''s transaction did not keep the record: ''ok'', ''error'' or ''unknown'' (sent, no answer seen)';
+
+-- dune_mv_purge also deletes settled requests.
+ALTER TYPE dune_mv.purge_result ADD ATTRIBUTE requests bigint;
+COMMENT ON COLUMN dune_mv.purge_result.requests IS 'Settled rows deleted from dune_mv.requests';
+COMMENT ON FUNCTION dune_mv_purge(interval) IS
+	'Delete the caller''s calls, executions and settled requests older than older_than (NULL: dune_mv.purge_after), keeping each known view''s latest call and execution';

@@ -133,8 +133,10 @@ GRANT SELECT ON dune_mv.status TO dune_mv_user;
 -- dune_mv_purge: delete the caller's calls and executions older than the age
 -- (NULL: dune_mv.purge_after), keeping each known view's latest call and
 -- latest execution.
-CREATE TYPE dune_mv.purge_result AS (calls bigint, executions bigint, execution_states bigint);
+CREATE TYPE dune_mv.purge_result AS (calls bigint, executions bigint, execution_states bigint,
+	requests bigint);
 COMMENT ON TYPE dune_mv.purge_result IS 'What dune_mv_purge returns: how many rows it deleted';
+COMMENT ON COLUMN dune_mv.purge_result.requests IS 'Settled rows deleted from dune_mv.requests';
 COMMENT ON COLUMN dune_mv.purge_result.calls IS 'Rows deleted from dune_mv.calls';
 COMMENT ON COLUMN dune_mv.purge_result.executions IS 'Rows deleted from dune_mv.executions';
 COMMENT ON COLUMN dune_mv.purge_result.execution_states IS 'Rows deleted from dune_mv.execution_states';
@@ -144,7 +146,7 @@ RETURNS dune_mv.purge_result
 AS 'MODULE_PATHNAME', 'dune_mv_purge'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION dune_mv_purge(interval) IS
-	'Delete the caller''s calls and executions older than older_than (NULL: dune_mv.purge_after), keeping each known view''s latest call and execution';
+	'Delete the caller''s calls, executions and settled requests older than older_than (NULL: dune_mv.purge_after), keeping each known view''s latest call and execution';
 
 REVOKE ALL ON FUNCTION dune_mv_purge(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dune_mv_purge(interval) TO dune_mv_user;

@@ -41,7 +41,7 @@ extern void catalog_record_load(const LoadRecord *load);
 extern bool catalog_read_execution(const Provider *provider, const char *remote_id,
 								   TrackedExecution *exec, bool *followed);
 extern void catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions,
-						  int64 *execution_states);
+						  int64 *execution_states, int64 *requests);
 
 /* A request claimed by the worker (catalog_claim_requests). */
 typedef struct ClaimedRequest

@@ -58,10 +58,12 @@ static CatalogStatement purge_rows = {
 	" WHERE execution_id IN (SELECT id FROM old_executions) RETURNING 1),"
 	" del_executions AS (DELETE FROM dune_mv.executions"
 	" WHERE id IN (SELECT id FROM old_executions) RETURNING 1),"
+	" del_requests AS (DELETE FROM dune_mv.requests WHERE role = $1 AND finished_at < $2"
+	" AND state NOT IN ('queued', 'sending') RETURNING 1),"
 	" del_calls AS (DELETE FROM dune_mv.calls WHERE role = $1 AND called_at < $2"
 	" AND id NOT IN (SELECT id FROM keep_calls) RETURNING 1)"
 	" SELECT (SELECT count(*) FROM del_calls), (SELECT count(*) FROM del_executions),"
-	" (SELECT count(*) FROM del_states)",
+	" (SELECT count(*) FROM del_states), (SELECT count(*) FROM del_requests)",
 	2, {NAMEOID, TIMESTAMPTZOID}
 };
 
@@ -162,15 +164,17 @@ catalog_read_execution(const Provider *provider, const char *remote_id,
 }
 
 /*
- * Delete the caller's calls and executions older than cutoff, keeping each
- * view's latest call and latest execution; returns how many rows went.
+ * Delete the caller's calls, executions and settled requests older than
+ * cutoff, keeping each view's latest call and latest execution; returns
+ * how many rows went.
  */
 void
-catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions, int64 *execution_states)
+catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions, int64 *execution_states,
+			  int64 *requests)
 {
 	CatalogScope scope;
 	Datum		values[2];
-	int64	   *counts[3] = {calls, executions, execution_states};
+	int64	   *counts[4] = {calls, executions, execution_states, requests};
 
 	catalog_enter(&scope);
 	values[0] = NameGetDatum(&scope.role);
@@ -178,7 +182,7 @@ catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions, int64 *execut
 	catalog_exec(&purge_rows, values, NULL);
 	if (SPI_processed != 1)
 		elog(ERROR, "purge returned " UINT64_FORMAT " rows", SPI_processed);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 	{
 		bool		isnull;
 

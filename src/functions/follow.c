@@ -336,18 +336,18 @@ FOLLOW_FUNCTIONS(lance_mv_job_status, lance_mv_wait, lance_provider)
 
 /*
  * dune_mv_purge(older_than interval DEFAULT NULL)
- *	  Delete the caller's calls and executions older than older_than (NULL:
- *	  dune_mv.purge_after seconds), keeping each view's latest call and
- *	  latest execution.  Returns how many rows went from each table.
+ *	  Delete the caller's calls, executions and settled requests older than
+ *	  older_than (NULL: dune_mv.purge_after seconds), keeping each view's
+ *	  latest call and latest execution.  Returns how many rows went from each table.
  */
 Datum
 dune_mv_purge(PG_FUNCTION_ARGS)
 {
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz cutoff;
-	int64		counts[3];
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
+	int64		counts[4];
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
 
 	if (PG_ARGISNULL(0))
 		cutoff = now - (int64) dune_mv_purge_after * USECS_PER_SEC;
@@ -360,8 +360,8 @@ dune_mv_purge(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("older_than must not be negative"),
 				 errhint("Pass an age such as '30 days', or NULL for dune_mv.purge_after.")));
-	catalog_purge(cutoff, &counts[0], &counts[1], &counts[2]);
-	for (int i = 0; i < 3; i++)
+	catalog_purge(cutoff, &counts[0], &counts[1], &counts[2], &counts[3]);
+	for (int i = 0; i < 4; i++)
 		values[i] = Int64GetDatum(counts[i]);
 	return rows_form(fcinfo, values, nulls);
 }

@@ -34,21 +34,6 @@
 static TimestampTz read_window_start = 0;
 static int	reads_in_window[16];	/* per provider, in registry order */
 
-/* The position of a provider in the registry. */
-static int
-provider_index(const Provider *provider)
-{
-	int			i = 0;
-
-	foreach_provider(p)
-	{
-		if (p == provider)
-			return i;
-		i++;
-	}
-	return 0;
-}
-
 /* The providers whose status-read budget of this minute is spent, or that are held back. */
 static Datum
 providers_without_reads(void)
@@ -57,19 +42,15 @@ providers_without_reads(void)
 	int			n = 0;
 	int			i = 0;
 	TimestampTz now = GetCurrentTimestamp();
-	bool		rate_limited;
 
 	if (TimestampDifferenceExceeds(read_window_start, now, READ_WINDOW_MS))
 	{
 		read_window_start = now;
 		memset(reads_in_window, 0, sizeof(reads_in_window));
 	}
-	LWLockAcquire(worker_shared->lock, LW_SHARED);
-	rate_limited = my_slot->rate_limited_until > now;
-	LWLockRelease(worker_shared->lock);
 	foreach_provider(p)
 	{
-		if (rate_limited || reads_in_window[i] >= dune_mv_worker_status_reads_per_minute ||
+		if (provider_held_back(p) || reads_in_window[i] >= dune_mv_worker_status_reads_per_minute ||
 			count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
 			names[n++] = CStringGetTextDatum(p->name);
 		i++;

@@ -155,19 +155,41 @@ count_in_flight(const char *provider)
 	return n;
 }
 
+/* Until when a 429 holds each provider's queue back, in registry order. */
+static TimestampTz held_until[16];
+
+/* The position of a provider in the registry. */
+int
+provider_index(const Provider *provider)
+{
+	int			i = 0;
+
+	foreach_provider(p)
+	{
+		if (p == provider)
+			return i;
+		i++;
+	}
+	return 0;
+}
+
+/* True while a 429 (or a failed connection) holds the provider's queue back. */
+bool
+provider_held_back(const Provider *provider)
+{
+	return held_until[provider_index(provider)] > GetCurrentTimestamp();
+}
+
 /* The providers not to claim requests of now: at their in-flight limit, or held back by a 429. */
 static Datum
 held_back_providers(void)
 {
 	Datum		names[16];
 	int			n = 0;
-	bool		rate_limited;
 
-	LWLockAcquire(worker_shared->lock, LW_SHARED);
-	rate_limited = my_slot->rate_limited_until > GetCurrentTimestamp();
-	LWLockRelease(worker_shared->lock);
 	foreach_provider(p)
-		if (rate_limited || count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
+		if (provider_held_back(p) ||
+			count_in_flight(p->name) >= dune_mv_worker_max_in_flight_per_provider)
 			names[n++] = CStringGetTextDatum(p->name);
 	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
@@ -361,13 +383,19 @@ claim_and_start(void)
 	}
 }
 
-/* Hold every request of the worker back until Retry-After (or a second) has passed. */
+/*
+ * Hold a provider's queue back until Retry-After (or a second) has passed;
+ * the other providers' requests go on.  dune_mv.worker shows the latest.
+ */
 void
-hold_back(long wait_ms)
+hold_back(const Provider *provider, long wait_ms)
 {
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													wait_ms > 0 ? wait_ms : 1000);
+
+	held_until[provider_index(provider)] = until;
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	my_slot->rate_limited_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-															  wait_ms > 0 ? wait_ms : 1000);
+	my_slot->rate_limited_until = Max(my_slot->rate_limited_until, until);
 	LWLockRelease(worker_shared->lock);
 }
 
@@ -387,7 +415,7 @@ settle_done(InFlight *f)
 		MemoryContext old = MemoryContextSwitchTo(f->cxt);
 
 		if (outcome == ATTEMPT_RESPONSE && call->resp.status == 429)
-			hold_back(call->resp.retry_after_ms);
+			hold_back(call->provider, call->resp.retry_after_ms);
 		else if (outcome != ATTEMPT_RESPONSE)
 			note_error(psprintf("status read of %s failed: %s", f->polled_id,
 								f->transfer.st.errbuf[0] ? f->transfer.st.errbuf : "no answer"));
@@ -398,7 +426,8 @@ settle_done(InFlight *f)
 	else if ((outcome == ATTEMPT_RESPONSE && call->resp.status == 429) || outcome == ATTEMPT_UNSENT)
 	{
 		/* the API did not take it: it goes out again, after a pause */
-		hold_back(outcome == ATTEMPT_UNSENT ? RETRY_UNSENT_MS : call->resp.retry_after_ms);
+		hold_back(call->provider,
+				  outcome == ATTEMPT_UNSENT ? RETRY_UNSENT_MS : call->resp.retry_after_ms);
 		settle(f->request_id, "queued", NULL, NULL, NULL);
 	}
 	else if (outcome != ATTEMPT_RESPONSE)

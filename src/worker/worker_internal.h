@@ -36,7 +36,9 @@ extern bool run_as(Oid role, void (*fn) (void *), void *arg, char **sqlstate, ch
 extern void begin_call(void *arg);
 extern void finish_call(void *arg);
 extern void release_in_flight(InFlight *f);
-extern void hold_back(long wait_ms);
+extern void hold_back(const Provider *provider, long wait_ms);
+extern int	provider_index(const Provider *provider);
+extern bool provider_held_back(const Provider *provider);
 extern void follow_executions(void);
 extern void drain_journal(void);
 
