@@ -27,3 +27,6 @@ COMMIT;
 \! $DUNE_MV_CTL dune last
 -- Nothing was recorded in the read-only transaction.
 SELECT count(*) - :calls_before AS recorded FROM dune_mv.calls;
+-- Leave nothing behind for the suites that list views.
+SELECT lance_mv_drop(ARRAY['ro17', 'v']);
+SELECT dune_mv_delete('result_ro17');

@@ -286,6 +286,7 @@ COMMENT ON COLUMN dune_mv.views.updated_at IS 'When the row was last written';
 ALTER TABLE dune_mv.remote_views ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_rows ON dune_mv.remote_views FOR SELECT USING (role = current_user);
 COMMENT ON POLICY own_rows ON dune_mv.remote_views IS 'Each role reads only its own rows';
+COMMENT ON POLICY own_rows ON dune_mv.calls IS 'Each role reads only its own rows';
 GRANT SELECT ON dune_mv.remote_views, dune_mv.views TO dune_mv_user;
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.remote_views', '');
 

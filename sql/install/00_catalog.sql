@@ -155,4 +155,3 @@ GRANT SELECT ON dune_mv.calls, dune_mv.remote_views, dune_mv.views TO dune_mv_us
 -- Rows are data, not part of the extension's definition: pg_dump keeps them.
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.calls', '');
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.calls_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('dune_mv.remote_views', '');

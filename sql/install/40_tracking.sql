@@ -95,6 +95,9 @@ SELECT pg_catalog.pg_extension_config_dump('dune_mv.executions', '');
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.executions_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.execution_states', '');
 SELECT pg_catalog.pg_extension_config_dump('dune_mv.execution_states_id_seq', '');
+-- (dune_mv.remote_views is dumped from here, after the 1.0 tables, in the order an
+-- upgraded 1.0 install has them)
+SELECT pg_catalog.pg_extension_config_dump('dune_mv.remote_views', '');
 
 -- One row per view of the calling role: its last run and what is known of it.
 -- security_invoker: the tables' row-level security applies to the caller.

@@ -203,7 +203,7 @@ api_call_finish(ApiCall *call)
 	}
 
 	call->reply = NULL;
-	if (call->resp.body_len > 0)
+	if (call->resp.body_len > 0 && !call->raw_reply)
 	{
 		call->reply = json_parse_owned(call->resp.body, call->resp.body_len);
 		if (call->reply == NULL)

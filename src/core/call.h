@@ -46,6 +46,7 @@ struct ApiCall
 	bool		record_tolerated;	/* record a tolerated answer as a call */
 	CallReadFn	read_reply;
 	void	   *read_arg;		/* for read_reply */
+	bool		raw_reply;		/* read_reply reads the body itself: no json-c parse */
 
 	/* what the catalog records besides the exchange */
 	const char *remote_id;		/* execution or job id */

@@ -343,6 +343,7 @@ fetch_page(ResultReader *r)
 	r->call.remote_id = r->execution_id;
 	r->call.read_reply = read_page;
 	r->call.read_arg = r;
+	r->call.raw_reply = true;	/* read_page scans the page itself */
 	(void) api_call(&r->call);
 	MemoryContextSwitchTo(old);
 }
