@@ -296,9 +296,13 @@ WITH members AS (
 	UNION SELECT 'pg_extension'::regclass, oid FROM pg_extension WHERE extname = 'dune_mv'
 )
 SELECT line FROM (
-	SELECT format('extension %s %s schema %s relocatable %s config %s %s', extname, extversion,
-		extnamespace::regnamespace, extrelocatable, extconfig::regclass[], extcondition) AS line
+	SELECT format('extension %s %s schema %s relocatable %s', extname, extversion,
+		extnamespace::regnamespace, extrelocatable) AS line
 	FROM pg_extension WHERE extname = 'dune_mv'
+	UNION ALL
+	-- pg_extension_config_dump: which tables and conditions (the order they were registered in does not matter)
+	SELECT format('config dump %s where %L', c.rel::regclass, c.cond)
+	FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS c(rel, cond) WHERE e.extname = 'dune_mv'
 	UNION ALL
 	SELECT 'member ' || pg_describe_object(classid, objid, 0) FROM members
 	UNION ALL
