@@ -30,3 +30,6 @@ SELECT count(*) - :calls_before AS recorded FROM dune_mv.calls;
 -- Leave nothing behind for the suites that list views.
 SELECT lance_mv_drop(ARRAY['ro17', 'v']);
 SELECT dune_mv_delete('result_ro17');
+DELETE FROM dune_mv.calls WHERE target IN ('ro17$v', 'result_ro17', 'dune.testteam.result_ro17')
+	OR execution_id IN (SELECT remote_id FROM dune_mv.executions WHERE view_name = 'dune.testteam.result_ro17');
+DELETE FROM dune_mv.executions WHERE view_name IN ('ro17$v', 'dune.testteam.result_ro17');

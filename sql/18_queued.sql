@@ -127,6 +127,8 @@ FROM dune_mv.requests WHERE id IN (:up2, :down2) ORDER BY id;
 ALTER SYSTEM SET dune_mv.worker_follow = on;
 ALTER SYSTEM SET dune_mv.poll_interval_min = '200ms';
 ALTER SYSTEM SET dune_mv.poll_interval_max = '400ms';
+-- (the executions that earlier suites left unfinished are read too: room for all)
+ALTER SYSTEM SET dune_mv.worker_status_reads_per_minute = 100000;
 SELECT pg_reload_conf();
 SELECT pg_sleep(1);
 CREATE FUNCTION test.finished(request bigint) RETURNS text LANGUAGE plpgsql AS $$
@@ -159,6 +161,7 @@ RESET dune_mv.dune_url;
 ALTER SYSTEM RESET dune_mv.worker_follow;
 ALTER SYSTEM RESET dune_mv.poll_interval_min;
 ALTER SYSTEM RESET dune_mv.poll_interval_max;
+ALTER SYSTEM RESET dune_mv.worker_status_reads_per_minute;
 SELECT pg_reload_conf();
 
 -- Row-level security: a role sees its own requests only.
