@@ -55,7 +55,9 @@ q -d $DB -c "SELECT dune_mv_upsert('result_w', 1)" >/dev/null
 $DUNE_MV_CTL -q dune fault delay_ms=4000 times=2 match=/refresh
 q -d $DB -c "SELECT dune_mv_refresh_async('dune.testteam.result_w') FROM generate_series(1, 4)" >/dev/null
 check "two requests in flight before the restart" wait_for "SELECT count(*) = 2 FROM dune_mv.requests WHERE state = 'sending'"
-as_pg "$PGBIN/pg_ctl" -D "$WORK/data" -m fast -w restart -l "$DUNE_MV_LOG" >/dev/null
+# (the keys stay out of the server's environment, as in start_cluster)
+as_pg env -u DUNE_MV_DUNE_KEY -u DUNE_MV_LANCE_KEY -u DUNE_MV_LANCE_TOKEN \
+	"$PGBIN/pg_ctl" -D "$WORK/data" -m fast -w restart -l "$DUNE_MV_LOG" >/dev/null
 check "after the restart the queued ones went out" wait_for "SELECT count(*) = 2 FROM dune_mv.requests WHERE state = 'done'"
 check_eq "the ones in flight are unknown" 2 "$(count_state unknown)"
 sleep 4.5
