@@ -37,6 +37,7 @@ static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static int	mine[JOURNAL_PER_BACKEND];
 static SubTransactionId mine_subxid[JOURNAL_PER_BACKEND];
 static int	nmine = 0;
+static int	next_free = 0;		/* where this backend looks for a free entry first */
 
 /* Ask for the journal's shared memory. */
 static void
@@ -160,9 +161,14 @@ journal_open(const JournalEntry *entry)
 						JOURNAL_PER_BACKEND),
 				 errhint("Commit between them, or queue them with the *_async functions.")));
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < JOURNAL_SIZE && found < 0; i++)
+	for (int n = 0; n < JOURNAL_SIZE && found < 0; n++)
+	{
+		int			i = (next_free + n) % JOURNAL_SIZE;
+
 		if (journal[i].state == JOURNAL_FREE)
 			found = i;
+	}
+	next_free = (found + 1) % JOURNAL_SIZE;
 	if (found >= 0)
 	{
 		journal[found] = *entry;

@@ -8,8 +8,8 @@
 
 #include "datatype/timestamp.h"
 
-#define JOURNAL_SIZE 1024			/* entries, for the whole server */
-#define JOURNAL_PER_BACKEND 256		/* open at once in one transaction */
+#define JOURNAL_SIZE 8192			/* entries, for the whole server (about 7 MB) */
+#define JOURNAL_PER_BACKEND 4096	/* open at once in one transaction */
 
 typedef enum JournalState
 {
@@ -26,14 +26,14 @@ typedef struct JournalEntry
 	TimestampTz opened_at;
 	char		provider[16];
 	char		operation[24];
-	char		target[256];
+	char		target[192];
 	char		method[8];
-	char		path[512];
+	char		path[384];
 	bool		starts_execution;
 	bool		answered;
 	int			http_status;
 	char		remote_id[129];
-	char		error[256];
+	char		error[192];
 } JournalEntry;
 
 extern void journal_init(void);
