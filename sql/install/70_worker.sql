@@ -31,18 +31,18 @@ COMMENT ON TABLE dune_mv.requests IS
 COMMENT ON COLUMN dune_mv.requests.id IS 'The request id the *_async function returned';
 COMMENT ON COLUMN dune_mv.requests.role IS 'The role that queued it, as whom it is sent and recorded';
 COMMENT ON COLUMN dune_mv.requests.provider IS '''dune'' or ''lance''';
-COMMENT ON COLUMN dune_mv.requests.operation IS 'upsert or refresh (Dune); create or refresh (Lance)';
-COMMENT ON COLUMN dune_mv.requests.target IS 'The view it is about';
+COMMENT ON COLUMN dune_mv.requests.operation IS 'upsert, refresh or load (Dune); create or refresh (Lance)';
+COMMENT ON COLUMN dune_mv.requests.target IS 'The view it is about; for a load, the local table';
 COMMENT ON COLUMN dune_mv.requests.call IS
 	'The prepared request (method, path, body, retry policy, the view row it changes); credentials are added at send time and never stored';
 COMMENT ON COLUMN dune_mv.requests.after IS
 	'Requests that must have finished successfully (their execution or job too) before this one is sent';
 COMMENT ON COLUMN dune_mv.requests.state IS
 	'queued, sending, done, failed, cancelled, skipped (an upstream request failed), or unknown (it may have reached the API before a crash; never resent by itself)';
-COMMENT ON COLUMN dune_mv.requests.execution_id IS 'The Dune execution or Lance job it started';
+COMMENT ON COLUMN dune_mv.requests.execution_id IS 'The Dune execution or Lance job it started; for a load, the execution loaded';
 COMMENT ON COLUMN dune_mv.requests.http_status IS 'The HTTP status of the answer, when one came';
 COMMENT ON COLUMN dune_mv.requests.sqlstate IS 'The SQLSTATE of the failure';
-COMMENT ON COLUMN dune_mv.requests.message IS 'Why it failed, was skipped or is unknown';
+COMMENT ON COLUMN dune_mv.requests.message IS 'Why it failed, was skipped or is unknown; for a load done, the rows loaded';
 COMMENT ON COLUMN dune_mv.requests.resent_from IS 'The request this one resends (dune_mv_request_resend)';
 COMMENT ON COLUMN dune_mv.requests.queued_at IS 'When it was queued';
 COMMENT ON COLUMN dune_mv.requests.sent_at IS 'When the worker began sending it';
@@ -108,6 +108,14 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION lance_mv_refresh_async(text[], bigint, integer, integer, integer, bigint, bigint, text, jsonb, text, bigint[]) IS
 	'Queue lance_mv_refresh: sent by the background worker after this transaction commits; returns the request id';
 
+CREATE FUNCTION dune_mv_load_async(source text, target text, mode text DEFAULT 'replace',
+								   after bigint[] DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'dune_mv_load_async'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION dune_mv_load_async(text, text, text, bigint[]) IS
+	'Queue dune_mv_load: run by the background worker after this transaction commits and once the requests of after have succeeded; returns the request id';
+
 CREATE FUNCTION dune_mv_request_cancel(id bigint)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'dune_mv_request_cancel'
@@ -148,6 +156,7 @@ REVOKE ALL ON FUNCTION dune_mv_upsert_async(text, bigint, text, timestamptz, boo
 REVOKE ALL ON FUNCTION dune_mv_refresh_async(text, text, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION lance_mv_create_async(text[], text, text, text, jsonb, boolean, boolean, text, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION lance_mv_refresh_async(text[], bigint, integer, integer, integer, bigint, bigint, text, jsonb, text, bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION dune_mv_load_async(text, text, text, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dune_mv_request_cancel(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dune_mv_request_resend(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION dune_mv_worker_status() FROM PUBLIC;
@@ -155,6 +164,7 @@ GRANT EXECUTE ON FUNCTION dune_mv_upsert_async(text, bigint, text, timestamptz, 
 GRANT EXECUTE ON FUNCTION dune_mv_refresh_async(text, text, bigint[]) TO dune_mv_user;
 GRANT EXECUTE ON FUNCTION lance_mv_create_async(text[], text, text, text, jsonb, boolean, boolean, text, bigint[]) TO dune_mv_user;
 GRANT EXECUTE ON FUNCTION lance_mv_refresh_async(text[], bigint, integer, integer, integer, bigint, bigint, text, jsonb, text, bigint[]) TO dune_mv_user;
+GRANT EXECUTE ON FUNCTION dune_mv_load_async(text, text, text, bigint[]) TO dune_mv_user;
 GRANT EXECUTE ON FUNCTION dune_mv_request_cancel(bigint) TO dune_mv_user;
 GRANT EXECUTE ON FUNCTION dune_mv_request_resend(bigint) TO dune_mv_user;
 GRANT EXECUTE ON FUNCTION dune_mv_worker_status() TO dune_mv_user;

@@ -51,6 +51,7 @@ typedef struct ClaimedRequest
 	char	   *provider;
 	char	   *call_json;
 	Datum		after;			/* bigint[], or 0 */
+	char	   *operation;
 } ClaimedRequest;
 
 typedef void (*ClaimedRequestFn) (const ClaimedRequest *req, void *arg);
@@ -66,8 +67,10 @@ extern void catalog_finish_request(int64 id, const char *state, const char *exec
 typedef void (*DueExecutionFn) (const char *role, const char *provider, const char *remote_id,
 								void *arg);
 extern void catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
-								   DueExecutionFn fn, void *arg);
+								   Datum resting, DueExecutionFn fn, void *arg);
 extern int64 catalog_settle_sending(void);
+extern bool catalog_sending_request(int64 id, char **role, char **call_json);
+extern bool catalog_fail_sending(int64 id, const char *sqlstate, const char *message);
 extern int64 catalog_count_queued(void);
 extern bool catalog_cancel_request(int64 id);
 extern int64 catalog_resend_request(int64 id);

@@ -41,12 +41,12 @@ static CatalogStatement claim_requests = {
 	" AND (r.after IS NULL OR NOT EXISTS (SELECT 1 FROM dune_mv.requests u"
 	" LEFT JOIN dune_mv.executions e ON e.role = u.role AND e.provider = u.provider"
 	" AND e.remote_id = u.execution_id WHERE u.id = ANY (r.after)"
-	" AND (u.state IN ('queued', 'sending') OR (u.state = 'done'"
+	" AND (u.state IN ('queued', 'sending') OR (u.state = 'done' AND u.operation <> 'load'"
 	" AND u.execution_id IS NOT NULL AND NOT coalesce(e.is_finished, false)))))"
 	" ORDER BY r.id LIMIT $1 FOR UPDATE OF r SKIP LOCKED)"
 	" UPDATE dune_mv.requests r SET state = 'sending', sent_at = clock_timestamp()"
 	" FROM c WHERE r.id = c.id"
-	" RETURNING r.id, r.role, r.provider, r.call::text, r.after",
+	" RETURNING r.id, r.role, r.provider, r.call::text, r.after, r.operation",
 	2, {INT4OID, TEXTARRAYOID}
 };
 
@@ -66,6 +66,19 @@ static CatalogStatement finish_request = {
 	6, {INT8OID, TEXTOID, TEXTOID, INT4OID, TEXTOID, TEXTOID}
 };
 
+/* A claimed request, for the process that runs it (a queued load's runner). */
+static CatalogStatement sending_request = {
+	"SELECT role, call::text FROM dune_mv.requests WHERE id = $1 AND state = 'sending'",
+	1, {INT8OID}
+};
+
+/* A request whose runner stopped before settling it. */
+static CatalogStatement fail_sending = {
+	"UPDATE dune_mv.requests SET state = 'failed', sqlstate = $2, message = $3,"
+	" finished_at = clock_timestamp() WHERE id = $1 AND state = 'sending'",
+	3, {INT8OID, TEXTOID, TEXTOID}
+};
+
 static CatalogStatement settle_sending = {
 	"UPDATE dune_mv.requests SET state = 'unknown', finished_at = clock_timestamp(),"
 	" message = 'the worker stopped while sending it: it may have reached the API,"
@@ -77,16 +90,18 @@ static CatalogStatement settle_sending = {
 /*
  * Executions and jobs started through the extension that are not finished
  * and are due for a status read: never read, or last read longer ago than
- * their age since then, between $2 and $3 milliseconds (backoff).
+ * their age since then, between $2 and $3 milliseconds (backoff); not
+ * those resting after failed reads ($5), nor those of dropped roles.
  */
 static CatalogStatement due_executions = {
 	"SELECT role, provider, remote_id FROM dune_mv.executions"
 	" WHERE NOT is_finished AND started_by <> 'observed' AND provider <> ALL ($4)"
+	" AND remote_id <> ALL ($5) AND role IN (SELECT rolname FROM pg_catalog.pg_roles)"
 	" AND (last_seen_at IS NULL OR last_seen_at < clock_timestamp() - least($3,"
 	" greatest($2, (extract(epoch FROM last_seen_at - created_at) * 1000)::bigint))"
 	" * interval '1 millisecond')"
 	" ORDER BY coalesce(last_seen_at, created_at) LIMIT $1",
-	4, {INT4OID, INT8OID, INT8OID, TEXTARRAYOID}
+	5, {INT4OID, INT8OID, INT8OID, TEXTARRAYOID, TEXTARRAYOID}
 };
 
 static CatalogStatement count_queued = {
@@ -177,6 +192,7 @@ catalog_claim_requests(int limit, Datum held_back, ClaimedRequestFn fn, void *ar
 		req.call_json = SPI_getvalue(tup, desc, 4);
 		after = SPI_getbinval(tup, desc, 5, &isnull);
 		req.after = isnull ? (Datum) 0 : PointerGetDatum(DatumGetArrayTypePCopy(after));
+		req.operation = SPI_getvalue(tup, desc, 6);
 		MemoryContextSwitchTo(old);
 		fn(&req, arg);
 	}
@@ -248,10 +264,10 @@ catalog_settle_sending(void)
  */
 void
 catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
-					   DueExecutionFn fn, void *arg)
+					   Datum resting, DueExecutionFn fn, void *arg)
 {
 	CatalogScope scope;
-	Datum		values[4];
+	Datum		values[5];
 	MemoryContext outer = CurrentMemoryContext;
 	SPITupleTable *tuptable;
 	uint64		n;
@@ -261,6 +277,7 @@ catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
 	values[1] = Int64GetDatum(min_ms);
 	values[2] = Int64GetDatum(max_ms);
 	values[3] = held_back;
+	values[4] = resting;
 	catalog_exec(&due_executions, values, NULL);
 	tuptable = SPI_tuptable;
 	n = SPI_processed;
@@ -324,4 +341,49 @@ catalog_resend_request(int64 id)
 		new_id = first_int64(1);
 	catalog_leave(&scope);
 	return new_id;
+}
+
+/*
+ * The role and stored call of a request being sent (state 'sending'), in
+ * the caller's memory context; false when there is no such request.
+ */
+bool
+catalog_sending_request(int64 id, char **role, char **call_json)
+{
+	CatalogScope scope;
+	Datum		value = Int64GetDatum(id);
+	MemoryContext outer = CurrentMemoryContext;
+	bool		found;
+
+	catalog_enter(&scope);
+	catalog_exec(&sending_request, &value, NULL);
+	found = SPI_processed == 1;
+	if (found)
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		*role = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		*call_json = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		MemoryContextSwitchTo(old);
+	}
+	catalog_leave(&scope);
+	return found;
+}
+
+/* Fail a request still 'sending' whose runner stopped; true when it was. */
+bool
+catalog_fail_sending(int64 id, const char *sqlstate, const char *message)
+{
+	CatalogScope scope;
+	Datum		values[3];
+	bool		failed;
+
+	values[0] = Int64GetDatum(id);
+	values[1] = CStringGetTextDatum(sqlstate);
+	values[2] = CStringGetTextDatum(message);
+	catalog_enter(&scope);
+	catalog_exec(&fail_sending, values, NULL);
+	failed = SPI_processed == 1;
+	catalog_leave(&scope);
+	return failed;
 }

@@ -55,6 +55,7 @@
 
 #include "catalog/catalog.h"
 #include "functions/dune_types.h"
+#include "functions/load.h"
 #include "functions/results.h"
 #include "functions/validate.h"
 #include "providers/dune.h"
@@ -284,50 +285,53 @@ columns_record(LoadState *st, Oid relid)
 }
 
 /*
- * dune_mv_load(source, target, mode)
- *	  Load an execution's result (or a view's latest successful one) into
- *	  table target; returns the rows loaded and the execution.
+ * Check a load's arguments and the caller's rights on its target, before
+ * any network call (dune_mv_load and dune_mv_load_async alike); returns
+ * the target's oid, or InvalidOid when it is to be created.
  */
-Datum
-dune_mv_load(PG_FUNCTION_ARGS)
+Oid
+load_check(const char *source, const char *target, const char *mode, RangeVar **rv)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	char	   *source;
-	char	   *target;
-	char	   *mode;
-	bool		replace;
-	RangeVar   *rv;
 	Oid			relid;
-	LoadState  *st;
-	Relation	rel;
-	List	   *attnames;
-	uint64		rows;
-	TimestampTz start = GetCurrentTimestamp();
-	LoadRecord record;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
+	Oid			nsp;
 
-	validate_required(PG_ARGISNULL(0), "source");
-	validate_required(PG_ARGISNULL(1), "target");
-	validate_required(PG_ARGISNULL(2), "mode");
-	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	target = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	mode = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	results_check_source(source);
 	if (strcmp(mode, "replace") != 0 && strcmp(mode, "append") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid mode \"%s\"", mode),
 				 errhint("mode is replace (the default) or append.")));
-	replace = mode[0] == 'r';
-	rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
-	relid = RangeVarGetRelid(rv, NoLock, true);
+	*rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
+	relid = RangeVarGetRelid(*rv, NoLock, true);
 	if (OidIsValid(relid))
-		check_table(relid, replace);
-	else if (pg_namespace_aclcheck(RangeVarGetCreationNamespace(rv), GetUserId(),
-								   ACL_CREATE) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA,
-					   get_namespace_name(RangeVarGetCreationNamespace(rv)));
-	InitMaterializedSRF(fcinfo, 0);
+	{
+		check_table(relid, mode[0] == 'r');
+		return relid;
+	}
+	nsp = RangeVarGetCreationNamespace(*rv);
+	if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_SCHEMA, get_namespace_name(nsp));
+	return InvalidOid;
+}
+
+/*
+ * Load source's result (an execution, or a view's latest successful one)
+ * into table target; records the load and returns the rows loaded, with
+ * the execution in *execution_id.  Used by dune_mv_load and by the queued
+ * load's runner (worker/load_runner.c).
+ */
+int64
+load_run(const char *source, const char *target, const char *mode, char **execution_id)
+{
+	bool		replace = mode[0] == 'r';
+	RangeVar   *rv;
+	Oid			relid = load_check(source, target, mode, &rv);
+	LoadState  *st;
+	Relation	rel;
+	List	   *attnames;
+	uint64		rows;
+	TimestampTz start = GetCurrentTimestamp();
+	LoadRecord	record;
 
 	st = palloc0(sizeof(LoadState));
 	st->reader.limit = -1;
@@ -359,9 +363,32 @@ dune_mv_load(PG_FUNCTION_ARGS)
 	record.columns = columns_record(st, relid);
 	record.duration_ms = (double) (GetCurrentTimestamp() - start) / 1000.0;
 	catalog_record_load(&record);
+	*execution_id = st->reader.execution_id;
+	return (int64) rows;
+}
 
-	values[0] = Int64GetDatum((int64) rows);
-	values[1] = CStringGetTextDatum(st->reader.execution_id);
+/*
+ * dune_mv_load(source, target, mode)
+ *	  Load an execution's result (or a view's latest successful one) into
+ *	  table target; returns the rows loaded and the execution.
+ */
+Datum
+dune_mv_load(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *execution_id;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	validate_required(PG_ARGISNULL(0), "source");
+	validate_required(PG_ARGISNULL(1), "target");
+	validate_required(PG_ARGISNULL(2), "mode");
+	InitMaterializedSRF(fcinfo, 0);
+	values[0] = Int64GetDatum(load_run(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+									   text_to_cstring(PG_GETARG_TEXT_PP(1)),
+									   text_to_cstring(PG_GETARG_TEXT_PP(2)),
+									   &execution_id));
+	values[1] = CStringGetTextDatum(execution_id);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;
 }

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  * queued.c
  *	  Queued calls from SQL: dune_mv_upsert_async, dune_mv_refresh_async,
- *	  lance_mv_create_async, lance_mv_refresh_async, dune_mv_request_cancel,
+ *	  lance_mv_create_async, lance_mv_refresh_async, dune_mv_load_async,
+ *	  dune_mv_request_cancel,
  *	  dune_mv_request_resend, dune_mv_worker_status and dune_mv_worker_start.
  *
  * A queued function prepares its call exactly as the synchronous one does
@@ -27,14 +28,17 @@
 #include "utils/timestamp.h"
 
 #include "catalog/catalog.h"
+#include "functions/load.h"
 #include "functions/queued.h"
 #include "functions/validate.h"
+#include "providers/dune.h"
 #include "worker/worker.h"
 
 PG_FUNCTION_INFO_V1(dune_mv_upsert_async);
 PG_FUNCTION_INFO_V1(dune_mv_refresh_async);
 PG_FUNCTION_INFO_V1(lance_mv_create_async);
 PG_FUNCTION_INFO_V1(lance_mv_refresh_async);
+PG_FUNCTION_INFO_V1(dune_mv_load_async);
 PG_FUNCTION_INFO_V1(dune_mv_request_cancel);
 PG_FUNCTION_INFO_V1(dune_mv_request_resend);
 PG_FUNCTION_INFO_V1(dune_mv_worker_status);
@@ -179,20 +183,20 @@ after_arg(FunctionCallInfo fcinfo, int n)
 }
 
 /*
- * Queue a prepared call with the after argument n; returns its request id.
- * The worker is woken when this transaction commits.
+ * Queue a stored request (provider, operation, target, what to run) with
+ * the after argument n; returns its request id.  The worker is woken when
+ * this transaction commits.
  */
 static Datum
-enqueue(FunctionCallInfo fcinfo, ApiCall *call, int after_argno)
+enqueue_stored(FunctionCallInfo fcinfo, const char *provider, const char *operation,
+			   const char *target, json_object *stored, int after_argno)
 {
-	json_object *stored = call_to_json(call);
 	Datum		after = after_arg(fcinfo, after_argno);
 	int64		id;
 
-	json_add_string(stored, "operation", call->operation);
-	json_add_string(stored, "target", call->target);
-	id = catalog_queue_request(call->provider->name, call->operation, call->target,
-							   json_text(stored), after);
+	json_add_string(stored, "operation", operation);
+	json_add_string(stored, "target", target);
+	id = catalog_queue_request(provider, operation, target, json_text(stored), after);
 	worker_wake_at_commit();
 	if (!worker_running(MyDatabaseId))
 		ereport(WARNING,
@@ -202,6 +206,14 @@ enqueue(FunctionCallInfo fcinfo, ApiCall *call, int after_argno)
 				 errdetail("Request " INT64_FORMAT " stays queued and is sent when the worker starts.", id),
 				 errhint("The worker starts with the server when dune_mv is in shared_preload_libraries; see SELECT * FROM dune_mv.worker.")));
 	PG_RETURN_INT64(id);
+}
+
+/* Queue a prepared call with the after argument n; returns its request id. */
+static Datum
+enqueue(FunctionCallInfo fcinfo, ApiCall *call, int after_argno)
+{
+	return enqueue_stored(fcinfo, call->provider->name, call->operation, call->target,
+						  call_to_json(call), after_argno);
 }
 
 /* dune_mv_upsert_async(..., after): dune_mv_upsert, queued. */
@@ -242,6 +254,32 @@ lance_mv_refresh_async(PG_FUNCTION_ARGS)
 
 	lance_refresh_prepare(fcinfo, &call);
 	return enqueue(fcinfo, &call, 10);
+}
+
+/*
+ * dune_mv_load_async(source, target, mode, after): dune_mv_load, queued;
+ * run by a runner the worker starts (worker/load_runner.c) once the
+ * requests of after have succeeded.
+ */
+Datum
+dune_mv_load_async(PG_FUNCTION_ARGS)
+{
+	char	   *source;
+	char	   *target;
+	char	   *mode;
+	RangeVar   *rv;
+	json_object *stored = json_new_object();
+
+	validate_required(PG_ARGISNULL(0), "source");
+	validate_required(PG_ARGISNULL(1), "target");
+	validate_required(PG_ARGISNULL(2), "mode");
+	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	mode = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	(void) load_check(source, target, mode, &rv);
+	json_add_string(stored, "source", source);
+	json_add_string(stored, "mode", mode);
+	return enqueue_stored(fcinfo, dune_provider.name, "load", target, stored, 3);
 }
 
 /* dune_mv_request_cancel(id): a queued request of the caller's is not sent. */

@@ -54,6 +54,7 @@ typedef struct ResultReader
 extern void results_define_settings(void);
 extern bool results_names_a_view(const char *source);
 extern char *results_resolve_source(const char *source);
+extern void results_check_source(const char *source);
 extern void results_begin(ResultReader *r, const char *execution_id);
 extern bool results_next_row(ResultReader *r, JsonSpan *row);
 extern void results_split_row(ResultReader *r, const JsonSpan *row, JsonSpan *values);

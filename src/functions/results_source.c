@@ -77,6 +77,16 @@ latest_from_api(const char *full_name)
 	return best;
 }
 
+/* Check a source's syntax (an execution id or a view name), before any network call. */
+void
+results_check_source(const char *source)
+{
+	if (results_names_a_view(source))
+		validate_dune_view_ref(source);
+	else
+		validate_remote_id(source, "execution id");
+}
+
 /*
  * The execution a source names: an execution id as it is, or a view's
  * newest successful execution (from the catalog, else from the API).
@@ -89,12 +99,9 @@ results_resolve_source(const char *source)
 	FoundView	found;
 	const char *full_name = source;
 
+	results_check_source(source);
 	if (!results_names_a_view(source))
-	{
-		validate_remote_id(source, "execution id");
 		return pstrdup(source);
-	}
-	validate_dune_view_ref(source);
 	ident = dune_short_name(source);
 	id = catalog_latest_success(&dune_provider, source, ident);
 	if (id != NULL)

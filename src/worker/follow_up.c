@@ -17,6 +17,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -30,6 +31,23 @@
 
 #define READ_WINDOW_MS	60000	/* the status-read budget is per minute */
 #define FOLLOW_EVERY_MS 500		/* how often due executions are looked for */
+#define REST_MAX_MS		600000	/* the longest rest after failed status reads */
+#define REST_ID_LEN		128
+
+/*
+ * An execution or job whose status read failed (the API does not know it,
+ * answers with an error, or does not answer): it rests before the next
+ * read, twice as long after each failure, so that it neither burns the
+ * read budget nor keeps the others from being read.
+ */
+typedef struct Resting
+{
+	char		remote_id[REST_ID_LEN];	/* hash key */
+	int			failures;
+	TimestampTz until;
+} Resting;
+
+static HTAB *resting = NULL;
 
 static TimestampTz read_window_start = 0;
 static int	reads_in_window[16];	/* per provider, in registry order */
@@ -56,6 +74,81 @@ providers_without_reads(void)
 		i++;
 	}
 	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* The ids resting now, as a text[] (remote_id <> ALL of it). */
+static Datum
+resting_ids(void)
+{
+	HASH_SEQ_STATUS seq;
+	Resting    *r;
+	Datum	   *ids;
+	int			n = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (resting == NULL)
+	{
+		HASHCTL		ctl = {0};
+
+		ctl.keysize = REST_ID_LEN;
+		ctl.entrysize = sizeof(Resting);
+		resting = hash_create("dune_mv resting executions", 64, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	ids = palloc(sizeof(Datum) * (hash_get_num_entries(resting) + 1));
+	hash_seq_init(&seq, resting);
+	while ((r = hash_seq_search(&seq)) != NULL)
+		if (r->until > now)
+			ids[n++] = CStringGetTextDatum(r->remote_id);
+	return PointerGetDatum(construct_array(ids, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* Note the outcome of a status read: a failure makes the execution rest longer each time. */
+static void
+note_read(const char *remote_id, bool failed)
+{
+	char		key[REST_ID_LEN] = {0};
+	Resting    *r;
+	bool		found;
+
+	strlcpy(key, remote_id, sizeof(key));
+	if (!failed)
+	{
+		(void) hash_search(resting, key, HASH_REMOVE, NULL);
+		return;
+	}
+	r = hash_search(resting, key, HASH_ENTER, &found);
+	r->failures = found ? r->failures + 1 : 1;
+	r->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+										   Min((int64) REST_MAX_MS,
+											   (int64) Max(dune_mv_poll_interval_max, 1000)
+											   << Min(r->failures - 1, 16)));
+}
+
+/* Settle a status read that ended: recorded by the lifecycle, or noted when it failed. */
+void
+settle_status_read(InFlight *f, AttemptOutcome outcome)
+{
+	ApiCall    *call = f->call;
+	MemoryContext old = MemoryContextSwitchTo(f->cxt);
+	char	   *sqlstate = NULL;
+	char	   *message = NULL;
+
+	if (outcome == ATTEMPT_RESPONSE && call->resp.status == 429)
+		hold_back(call->provider, call->resp.retry_after_ms);
+	else if (outcome != ATTEMPT_RESPONSE)
+	{
+		note_read(f->polled_id, true);
+		note_error(psprintf("status read of %s failed: %s", f->polled_id,
+							f->transfer.st.errbuf[0] ? f->transfer.st.errbuf : "no answer"));
+	}
+	else if (!run_as(f->role, finish_call, f, &sqlstate, &message))
+	{
+		note_read(f->polled_id, true);
+		note_error(message);
+	}
+	else
+		note_read(f->polled_id, false);
+	MemoryContextSwitchTo(old);
 }
 
 /* for catalog_due_executions: start a status read of one execution or job, as its role. */
@@ -116,7 +209,7 @@ follow_executions(void)
 	begin_work();
 	if (extension_ready(&gone))
 		catalog_due_executions(room, dune_mv_poll_interval_min, dune_mv_poll_interval_max,
-							   providers_without_reads(), start_poll, NULL);
+							   providers_without_reads(), resting_ids(), start_poll, NULL);
 	end_work();
 }
 

@@ -64,16 +64,8 @@ start_database_worker(int i, Oid dboid)
 {
 	BackgroundWorker w;
 
-	memset(&w, 0, sizeof(w));
+	worker_describe(&w, "dune_mv worker", "dune_mv_worker_main", ObjectIdGetDatum(dboid));
 	snprintf(w.bgw_name, BGW_MAXLEN, "dune_mv worker for database %u", dboid);
-	snprintf(w.bgw_type, BGW_MAXLEN, "dune_mv worker");
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(w.bgw_library_name, BGW_MAXLEN, "dune_mv");
-	snprintf(w.bgw_function_name, BGW_MAXLEN, "dune_mv_worker_main");
-	w.bgw_main_arg = ObjectIdGetDatum(dboid);
-	w.bgw_notify_pid = MyProcPid;
 	if (!RegisterDynamicBackgroundWorker(&w, &handles[i]))
 	{
 		handles[i] = NULL;
@@ -395,13 +387,8 @@ worker_init(void)
 	ProcessUtility_hook = worker_process_utility;
 	RegisterXactCallback(worker_xact_callback, NULL);
 
-	memset(&w, 0, sizeof(w));
-	snprintf(w.bgw_name, BGW_MAXLEN, "dune_mv launcher");
-	snprintf(w.bgw_type, BGW_MAXLEN, "dune_mv launcher");
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker_describe(&w, "dune_mv launcher", "dune_mv_launcher_main", (Datum) 0);
 	w.bgw_restart_time = 5;
-	snprintf(w.bgw_library_name, BGW_MAXLEN, "dune_mv");
-	snprintf(w.bgw_function_name, BGW_MAXLEN, "dune_mv_launcher_main");
+	w.bgw_notify_pid = 0;
 	RegisterBackgroundWorker(&w);
 }

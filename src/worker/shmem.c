@@ -4,13 +4,14 @@
  *	  per database, under one lock, and the latches to wake them.
  *
  * Requested at shared_preload_libraries time (PostgreSQL 15's
- * shmem_request_hook), created at shmem startup.  May call nothing outside
- * worker/.
+ * shmem_request_hook), created at shmem startup; and how the extension
+ * describes its background workers.  May call nothing outside worker/.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 
@@ -105,4 +106,25 @@ worker_wake_launcher(void)
 {
 	if (worker_shared != NULL && worker_shared->launcher_latch != NULL)
 		SetLatch(worker_shared->launcher_latch);
+}
+
+/*
+ * Describe one of the extension's background workers: type (also its
+ * name, which the caller may override), entry point function of this
+ * library, main argument; it connects to a database and is not restarted
+ * unless the caller says otherwise.
+ */
+void
+worker_describe(BackgroundWorker *w, const char *type, const char *function, Datum arg)
+{
+	memset(w, 0, sizeof(*w));
+	strlcpy(w->bgw_name, type, BGW_MAXLEN);
+	strlcpy(w->bgw_type, type, BGW_MAXLEN);
+	w->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	w->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w->bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(w->bgw_library_name, "dune_mv", BGW_MAXLEN);
+	strlcpy(w->bgw_function_name, function, BGW_MAXLEN);
+	w->bgw_main_arg = arg;
+	w->bgw_notify_pid = MyProcPid;
 }

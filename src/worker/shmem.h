@@ -44,4 +44,8 @@ extern WorkerSlot *worker_slot(Oid dboid, bool create);
 extern void worker_wake(Oid dboid);
 extern void worker_wake_launcher(void);
 
+struct BackgroundWorker;
+extern void worker_describe(struct BackgroundWorker *w, const char *type, const char *function,
+							Datum arg);
+
 #endif

@@ -19,7 +19,7 @@
  * extension's tables and reports what it does in pg_stat_activity.  May
  * call core/, catalog/, transport/multi.c, functions/queued.h and
  * worker/shmem.c, worker/journal.c (it records the calls the journal
- * hands over).
+ * hands over), worker/load_runner.c (queued loads run beside it).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -331,6 +331,12 @@ start_claimed(const ClaimedRequest *req, void *arg)
 			return;
 		}
 	}
+	if (OidIsValid(role) && strcmp(req->operation, "load") == 0)
+	{
+		if (!load_claim(req->id, role))
+			settle(req->id, "queued", NULL, NULL, NULL);
+		return;
+	}
 	if (!OidIsValid(role) || f == NULL)
 	{
 		settle(req->id, !OidIsValid(role) ? "failed" : "queued", NULL, NULL,
@@ -375,6 +381,7 @@ claim_and_start(void)
 	if (extension_ready(&gone))
 		catalog_claim_requests(room, held_back_providers(), start_claimed, NULL);
 	end_work();
+	loads_launch();
 	if (gone)
 	{
 		ereport(LOG,
@@ -410,19 +417,7 @@ settle_done(InFlight *f)
 
 	api_call_wipe_headers(call);
 	if (f->request_id == 0)
-	{
-		/* a status read: recorded by the lifecycle, or noted when it failed */
-		MemoryContext old = MemoryContextSwitchTo(f->cxt);
-
-		if (outcome == ATTEMPT_RESPONSE && call->resp.status == 429)
-			hold_back(call->provider, call->resp.retry_after_ms);
-		else if (outcome != ATTEMPT_RESPONSE)
-			note_error(psprintf("status read of %s failed: %s", f->polled_id,
-								f->transfer.st.errbuf[0] ? f->transfer.st.errbuf : "no answer"));
-		else if (!run_as(f->role, finish_call, f, &sqlstate, &message))
-			note_error(message);
-		MemoryContextSwitchTo(old);
-	}
+		settle_status_read(f, outcome);
 	else if ((outcome == ATTEMPT_RESPONSE && call->resp.status == 429) || outcome == ATTEMPT_UNSENT)
 	{
 		/* the API did not take it: it goes out again, after a pause */
@@ -475,8 +470,10 @@ settle_all_done(void)
 static void
 stop_now(void)
 {
-	int			n = count_in_flight(NULL);
+	int			n = count_in_flight(NULL) + loads_running();
 
+	loads_stop();
+	loads_reap();
 	for (int i = 0; i < nslots; i++)
 		if (in_flight[i].used)
 			multi_abort(&in_flight[i].transfer);
@@ -587,6 +584,7 @@ dune_mv_worker_main(Datum arg)
 		follow_executions();
 		running = multi_run(count_in_flight(NULL) > 0 ? SLICE_MS : 0);
 		settle_all_done();
+		loads_reap();
 		report();
 		if (running == 0 && count_in_flight(NULL) == 0)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -1,6 +1,7 @@
 /*-------------------------------------------------------------------------
  * worker_internal.h
- *	  What the files of the database worker share (worker.c, follow_up.c).
+ *	  What the files of the database worker share (worker.c, follow_up.c,
+ *	  load_runner.c).
  *-------------------------------------------------------------------------
  */
 #ifndef DUNE_MV_WORKER_INTERNAL_H
@@ -40,6 +41,14 @@ extern void hold_back(const Provider *provider, long wait_ms);
 extern int	provider_index(const Provider *provider);
 extern bool provider_held_back(const Provider *provider);
 extern void follow_executions(void);
+extern void settle_status_read(InFlight *f, AttemptOutcome outcome);
 extern void drain_journal(void);
+
+/* queued loads (load_runner.c) */
+extern bool load_claim(int64 request_id, Oid role);
+extern void loads_launch(void);
+extern void loads_reap(void);
+extern void loads_stop(void);
+extern int	loads_running(void);
 
 #endif

@@ -66,6 +66,20 @@ check_eq "a resend is deliberate and goes out once" t "$(q -d $DB -c "SELECT dun
 check "the resent request is done" wait_for "SELECT count(*) = 3 FROM dune_mv.requests WHERE state = 'done'"
 check_eq "five sent in all" 5 "$(refreshes)"
 
+# 2b. No worker serves the database (the launcher is held stopped, the worker
+# terminated): queuing warns, the request waits and goes out once one starts.
+launcher=$(q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'dune_mv launcher'")
+kill -STOP "$launcher"
+q -d postgres -c "SELECT pg_terminate_backend($(worker_pid))" >/dev/null
+check "the worker is gone" wait_for "SELECT NOT alive FROM dune_mv.worker"
+warn=$(q -d $DB -c "SELECT dune_mv_refresh_async('dune.testteam.result_w')" 2>&1 >/dev/null)
+check "queuing warns that no worker serves the database: $warn" \
+	grep -q 'WARNING:  no dune_mv worker serves database "worker_test" now' <<<"$warn"
+sleep 1
+check_eq "the request stays queued meanwhile" 1 "$(count_state queued)"
+kill -CONT "$launcher"
+check "a worker starts and sends it" wait_for "SELECT count(*) = 4 FROM dune_mv.requests WHERE state = 'done'"
+
 # 3. DROP EXTENSION with the worker running does not wait on it; CREATE starts it again.
 start=$(date +%s%N)
 q -d $DB -c "DROP EXTENSION dune_mv"

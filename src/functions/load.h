@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ * load.h
+ *	  A Dune result into a local table (functions/load.c), for dune_mv_load,
+ *	  dune_mv_load_async (functions/queued.c) and the queued load's runner
+ *	  (worker/load_runner.c).
+ *-------------------------------------------------------------------------
+ */
+#ifndef DUNE_MV_LOAD_H
+#define DUNE_MV_LOAD_H
+
+#include "nodes/primnodes.h"
+
+extern Oid	load_check(const char *source, const char *target, const char *mode, RangeVar **rv);
+extern int64 load_run(const char *source, const char *target, const char *mode,
+					  char **execution_id);
+
+#endif
