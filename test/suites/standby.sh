@@ -11,7 +11,7 @@ q -d standby_test -c "CREATE EXTENSION dune_mv"
 q -d standby_test -c "SELECT dune_mv_upsert('result_standby', 21)" >/dev/null
 exec_id=$(q -d standby_test -c "SELECT last_execution_id FROM dune_mv.views WHERE name = 'result_standby'")
 calls=$(q -d standby_test -c "SELECT count(*) FROM dune_mv.calls")
-as_pg "$PGBIN/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres -D "$WORK/standby" -R -X stream >/dev/null 2>&1
+as_pg "$PGBIN/pg_basebackup" -h "$PGHOST" -p "$PGPORT" -U postgres -D "$WORK/standby" -R -X stream -c fast >/dev/null 2>&1
 check "a standby was copied" test -f "$WORK/standby/standby.signal"
 primary_port=$PGPORT
 port=$(free_port)
