@@ -2,20 +2,18 @@
  * dune_mv.c
  *	  Module entry point of the dune_mv extension.
  *
- * Where things are:
- *	  settings.c		configuration parameters (URLs, keys, timeouts)
- *	  redact.c			keeps keys out of messages and the server log
- *	  http.c			the libcurl transport: one handle per backend, retries,
- *						timeouts, cancellation
- *	  remote_error.c	HTTP failures to SQLSTATEs and messages
- *	  json_util.c		json-c objects owned by memory contexts
- *	  validate.c, cron.c, cron_gaps.c	input checks made before any network call
- *	  catalog.c			writes to the dune_mv.* tables
- *	  tracking.c		executions and jobs (dune_mv.executions), purge
- *	  guard.c			the overlap guard of refreshes
- *	  dune_api.c		Dune requests; dune_*.c the SQL functions built on them
- *	  lance_api.c		Lance requests; lance_*.c the SQL functions
- *	  arrow_*.c			Arrow IPC schema encoding and decoding
+ * Where things are (README.md, "Architecture", has the whole tree):
+ *	  core/			the call lifecycle (call.c: api_call), provider registry,
+ *					settings, credentials, redaction, status, the overlap guard
+ *	  transport/	libcurl: a backend's exchange (http.c), the worker's
+ *					(multi.c), error mapping, URL encoding
+ *	  providers/	one file per remote API: its descriptor and request builders
+ *	  catalog/		every statement on a dune_mv.* table; record.c records calls
+ *	  functions/	the SQL-facing functions
+ *	  worker/		the launcher, the database workers, the journal, queued loads
+ *	  arrow/, cron/	Arrow IPC schemas; the cron parser
+ * _PG_init defines the settings (the providers', the results', the
+ * worker's), installs the log redaction, and registers the launcher.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

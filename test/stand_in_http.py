@@ -266,6 +266,7 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024   # a real API takes a burst of connections (socketserver's default is 5)
 
     def handle_error(self, request, client_address):
         """Report handler crashes, but connection errors only with --verbose."""

@@ -216,45 +216,24 @@ enqueue(FunctionCallInfo fcinfo, ApiCall *call, int after_argno)
 						  call_to_json(call), after_argno);
 }
 
-/* dune_mv_upsert_async(..., after): dune_mv_upsert, queued. */
-Datum
-dune_mv_upsert_async(PG_FUNCTION_ARGS)
-{
-	ApiCall		call;
-
-	dune_upsert_prepare(fcinfo, true, &call);
-	return enqueue(fcinfo, &call, 7);
+/*
+ * name(..., after): a synchronous function queued; prepare fills call as the
+ * synchronous function does, after is argument after_argno.
+ */
+#define QUEUED_FUNCTION(name, prepare, after_argno) \
+Datum \
+name(PG_FUNCTION_ARGS) \
+{ \
+	ApiCall		call; \
+\
+	prepare; \
+	return enqueue(fcinfo, &call, after_argno); \
 }
 
-/* dune_mv_refresh_async(name, performance, after): dune_mv_refresh, queued. */
-Datum
-dune_mv_refresh_async(PG_FUNCTION_ARGS)
-{
-	ApiCall		call;
-
-	dune_refresh_prepare(fcinfo, &call);
-	return enqueue(fcinfo, &call, 2);
-}
-
-/* lance_mv_create_async(..., after): lance_mv_create, queued. */
-Datum
-lance_mv_create_async(PG_FUNCTION_ARGS)
-{
-	ApiCall		call;
-
-	lance_create_prepare(fcinfo, &call);
-	return enqueue(fcinfo, &call, 8);
-}
-
-/* lance_mv_refresh_async(..., after): lance_mv_refresh, queued. */
-Datum
-lance_mv_refresh_async(PG_FUNCTION_ARGS)
-{
-	ApiCall		call;
-
-	lance_refresh_prepare(fcinfo, &call);
-	return enqueue(fcinfo, &call, 10);
-}
+QUEUED_FUNCTION(dune_mv_upsert_async, dune_upsert_prepare(fcinfo, true, &call), 7)
+QUEUED_FUNCTION(dune_mv_refresh_async, dune_refresh_prepare(fcinfo, &call), 2)
+QUEUED_FUNCTION(lance_mv_create_async, lance_create_prepare(fcinfo, &call), 8)
+QUEUED_FUNCTION(lance_mv_refresh_async, lance_refresh_prepare(fcinfo, &call), 10)
 
 /*
  * dune_mv_load_async(source, target, mode, after): dune_mv_load, queued;
