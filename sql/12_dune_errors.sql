@@ -46,11 +46,17 @@ SELECT test.try($$SELECT dune_mv_refresh('result_errors')$$);
 RESET dune_mv.max_response_size;
 
 -- A reset connection after the request left: not retried (it may have started paid work).
--- (A fresh session, so a fresh connection: libcurl itself resends once when a reused
--- keep-alive connection turns out closed before any answer; see the README.)
+-- First on a fresh connection (a fresh session)...
 \! $DUNE_MV_CTL -q dune reset
 SELECT name FROM dune_mv_upsert('result_errors', 9);
 \c
+\! $DUNE_MV_CTL -q dune fault reset=1
+SELECT test.try($$SELECT dune_mv_refresh('result_errors')$$);
+\! $DUNE_MV_CTL dune stats
+-- ... then on a reused keep-alive connection, where libcurl would by itself resend the
+-- request on a new connection: it cannot rewind the body, so the refresh is sent once.
+\! $DUNE_MV_CTL -q dune reset
+SELECT name FROM dune_mv_upsert('result_errors', 9);
 \! $DUNE_MV_CTL -q dune fault reset=1
 SELECT test.try($$SELECT dune_mv_refresh('result_errors')$$);
 \! $DUNE_MV_CTL dune stats

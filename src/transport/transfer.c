@@ -56,6 +56,24 @@ write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/*
+ * libcurl read callback: the request body, from memory.  There is no seek
+ * callback on purpose: libcurl cannot rewind the body, so it cannot resend
+ * a request it has already sent on a reused connection that turned out
+ * dead (it would silently pay twice); the transfer fails instead
+ * (CURLE_SEND_FAIL_REWIND) and is classified as possibly delivered.
+ */
+static size_t
+read_cb(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+	TransferState *st = (TransferState *) userdata;
+	size_t		n = Min(size * nitems, st->upload_len - st->upload_pos);
+
+	memcpy(buffer, st->upload + st->upload_pos, n);
+	st->upload_pos += n;
+	return n;
+}
+
 /* Copy the value of header line `line` into dst when its name is `name`. */
 static void
 copy_header_value(const char *line, size_t len, const char *name,
@@ -149,10 +167,13 @@ set_options(CURL *h, TransferState *st, const HttpRequest *req, const char *url,
 		CURL_SETOPT(h, CURLOPT_HTTPGET, 1L);
 	else
 	{
-		const char *body = req->body ? req->body : "";
-
-		CURL_SETOPT(h, CURLOPT_POSTFIELDS, body);
-		CURL_SETOPT(h, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
+		st->upload = req->body ? req->body : "";
+		st->upload_len = strlen(st->upload);
+		st->upload_pos = 0;
+		CURL_SETOPT(h, CURLOPT_POST, 1L);
+		CURL_SETOPT(h, CURLOPT_READFUNCTION, read_cb);
+		CURL_SETOPT(h, CURLOPT_READDATA, st);
+		CURL_SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) st->upload_len);
 		if (strcmp(req->method, "POST") != 0)
 			CURL_SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
 	}
@@ -257,6 +278,9 @@ transfer_classify(CURL *h, TransferState *st, CURLcode rc)
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 		rc == CURLE_COULDNT_RESOLVE_PROXY)
 		return ATTEMPT_UNSENT;
+	if (rc == CURLE_SEND_FAIL_REWIND)
+		strlcpy(st->errbuf, "the kept-alive connection closed after the request was sent, with no answer",
+				sizeof(st->errbuf));
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 	{
 		long		sent = 0;

@@ -29,6 +29,9 @@ typedef struct TransferState
 	char		content_type[128];
 	char		errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *headers; /* the request's header lines (may hold secrets) */
+	const char *upload;			/* the request body, read by read_cb (never rewound) */
+	size_t		upload_len;
+	size_t		upload_pos;
 } TransferState;
 
 /* How one attempt ended. */
