@@ -47,6 +47,18 @@ CREATE FUNCTION test.try_n(sql text) RETURNS text LANGUAGE sql AS $$
 	SELECT regexp_replace(test.try(sql), '[0-9]+( ms| milli| attempts)', 'N\1', 'g')
 $$;
 GRANT EXECUTE ON FUNCTION test.try_n(text) TO PUBLIC;
+-- test.wait_other(query, running): until another session is (or no longer is) running
+-- a statement that begins with query (10 s at most).
+CREATE FUNCTION test.wait_other(query text, running boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..200 LOOP
+		PERFORM pg_stat_clear_snapshot();	-- (read once per transaction otherwise)
+		EXIT WHEN running = EXISTS (SELECT FROM pg_stat_activity WHERE state = 'active'
+									AND pid <> pg_backend_pid() AND starts_with(pg_stat_activity.query, wait_other.query));
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END
+$$;
 
 -- The stand-in servers answer.
 \! $DUNE_MV_CTL dune reset

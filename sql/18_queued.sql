@@ -97,6 +97,7 @@ SELECT rate_limited_until IS NOT NULL AS held_back FROM dune_mv.worker;
 -- Requests go out in parallel: four the stand-in holds for 1 second each
 -- were all in flight at once.
 \! $DUNE_MV_CTL -q dune fault delay_ms=1000 times=4 match=/refresh
+-- (two of each view: the second of each is skipped while the worker sends the first)
 SELECT array_agg(dune_mv_refresh_async(v)) AS batch
 FROM (VALUES ('result_q18'), ('result_q18b'), ('result_q18'), ('result_q18b')) t(v) \gset
 SELECT test.settled(:'batch');

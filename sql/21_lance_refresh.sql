@@ -62,19 +62,11 @@ SELECT role, name, full_name, lance_id, lance_delimiter, kind, version, last_exe
 	last_execution_at IS NOT NULL AS at_known
 FROM dune_mv.views WHERE provider = 'lance' AND lance_id[1] IN ('ns', 'team space') ORDER BY name;
 
--- Two refreshes of one view never overlap: the second is skipped and recorded.
+-- A view is not refreshed while its last refresh is still running: the second is skipped and recorded.
 \! $DUNE_MV_CTL -q lance fault delay_ms=2000 match='ns$plain/refresh'
 \! (psql -X -q -d contrib_regression -c "SELECT lance_mv_refresh(ARRAY['ns', 'plain'])" >/dev/null 2>&1 &)
--- Wait until that session holds the view's guard (an advisory lock in dune_mv's key space).
-DO $$
-BEGIN
-	FOR i IN 1..200 LOOP
-		EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-						  AND objsubid = 17485 AND granted AND pid <> pg_backend_pid());
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END
-$$;
+SELECT test.wait_other('SELECT lance_mv_refresh(ARRAY[''ns'', ''plain''])', true);
+SELECT pg_sleep(0.3);
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain']);
 -- Whatever the delimiter used to name it.
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain'], delimiter => '.');
@@ -82,14 +74,6 @@ SELECT operation, target, outcome, request, http_status, execution_id FROM dune_
 WHERE id > :first_call AND outcome = 'skipped' ORDER BY id;
 -- Another view is not held up.
 SELECT job_id IS NOT NULL AS refreshed FROM lance_mv_refresh(ARRAY['ns', 'chunks']);
--- Once the other run is over (its guard released), the view refreshes again.
-DO $$
-BEGIN
-	FOR i IN 1..200 LOOP
-		EXIT WHEN NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-							  AND objsubid = 17485 AND pid <> pg_backend_pid());
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END
-$$;
+-- Once the other run is over (its job not known to be running), the view refreshes again.
+SELECT test.wait_other('SELECT lance_mv_refresh(ARRAY[''ns'', ''plain''])', false);
 SELECT job_id IS NOT NULL AS refreshed FROM lance_mv_refresh(ARRAY['ns', 'plain']);

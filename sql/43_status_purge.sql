@@ -62,7 +62,9 @@ SET ROLE dave;
 SELECT (SELECT count(*) FROM dune_mv.calls) AS calls,
 	(SELECT count(*) FROM dune_mv.executions) AS executions;
 SELECT state FROM dune_mv_status('01JDMV00000000000000000004');
+SET dune_mv.refresh_while_running = on;	-- (the upsert's execution is still running)
 SELECT execution_id FROM dune_mv_refresh('result_s43_dave');
+RESET dune_mv.refresh_while_running;
 RESET ROLE;
 
 -- The default age is dune_mv.purge_after (superuser-only).

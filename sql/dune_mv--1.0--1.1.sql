@@ -82,6 +82,10 @@ COMMENT ON INDEX dune_mv.executions_pkey IS 'One row per id';
 COMMENT ON INDEX dune_mv.executions_role_provider_remote_id_key IS 'One row per role, provider and remote id';
 COMMENT ON INDEX dune_mv.executions_view_idx IS 'A role''s executions of a view';
 COMMENT ON INDEX dune_mv.executions_created_idx IS 'A role''s executions by age (dune_mv_purge)';
+CREATE INDEX executions_guard_idx ON dune_mv.executions
+	(provider, (substring(view_name FROM '[^.]*$')), created_at);
+COMMENT ON INDEX dune_mv.executions_guard_idx IS
+	'Every role''s executions of a view by the last part of its name, newest last (the overlap guard)';
 COMMENT ON TABLE dune_mv.execution_states IS
 	'One row each time an execution or job was seen in a state other than the last one: its history';
 COMMENT ON COLUMN dune_mv.execution_states.id IS 'Row id, increasing in the order the states were seen';

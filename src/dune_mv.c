@@ -13,7 +13,7 @@
  *	  worker/		the launcher, the database workers, the journal, queued loads
  *	  arrow/, cron/	Arrow IPC schemas; the cron parser
  * _PG_init defines the settings (the providers', the results', the
- * worker's), installs the log redaction, and registers the launcher.
+ * guard's, the worker's), installs the log redaction, and registers the launcher.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -21,6 +21,7 @@
 #include "fmgr.h"
 
 #include "transport/http.h"
+#include "core/guard.h"
 #include "core/redact.h"
 #include "core/settings.h"
 #include "worker/worker.h"
@@ -36,6 +37,7 @@ _PG_init(void)
 {
 	settings_init();
 	results_define_settings();
+	guard_define_settings();
 	redact_init();
 	worker_init();
 	settings_reserve_prefix();

@@ -30,6 +30,8 @@ CREATE TABLE dune_mv.executions (
 ALTER SEQUENCE dune_mv.executions_id_seq OWNED BY dune_mv.executions.id;
 CREATE INDEX executions_view_idx ON dune_mv.executions (role, provider, view_name);
 CREATE INDEX executions_created_idx ON dune_mv.executions (role, created_at);
+CREATE INDEX executions_guard_idx ON dune_mv.executions
+	(provider, (substring(view_name FROM '[^.]*$')), created_at);
 COMMENT ON TABLE dune_mv.executions IS
 	'One row per Dune execution or LanceDB job and role: what it was last seen doing';
 COMMENT ON COLUMN dune_mv.executions.id IS 'Row id';
@@ -56,6 +58,8 @@ COMMENT ON INDEX dune_mv.executions_pkey IS 'One row per id';
 COMMENT ON INDEX dune_mv.executions_role_provider_remote_id_key IS 'One row per role, provider and remote id';
 COMMENT ON INDEX dune_mv.executions_view_idx IS 'A role''s executions of a view';
 COMMENT ON INDEX dune_mv.executions_created_idx IS 'A role''s executions by age (dune_mv_purge)';
+COMMENT ON INDEX dune_mv.executions_guard_idx IS
+	'Every role''s executions of a view by the last part of its name, newest last (the overlap guard)';
 
 -- One row each time an execution was seen in a state other than the last one.
 CREATE SEQUENCE dune_mv.execution_states_id_seq;

@@ -69,6 +69,17 @@ typedef void (*DueExecutionFn) (const char *role, const char *provider, const ch
 extern void catalog_due_executions(int limit, int64 min_ms, int64 max_ms, Datum held_back,
 								   Datum resting, DueExecutionFn fn, void *arg);
 extern int64 catalog_settle_sending(void);
+
+/* What the overlap guard needs to know of a view, across roles (catalog_guard_state). */
+typedef struct GuardState
+{
+	bool		sending;		/* the worker is sending a queued refresh of it */
+	char	   *last_state;		/* its newest execution or job's state, or NULL */
+	bool		last_finished;
+} GuardState;
+
+extern void catalog_guard_state(const char *provider, const char *identity, int64 request_id,
+								GuardState *out);
 extern bool catalog_sending_request(int64 id, char **role, char **call_json);
 extern bool catalog_fail_sending(int64 id, const char *sqlstate, const char *message);
 extern int64 catalog_count_queued(void);

@@ -41,6 +41,25 @@ static CatalogStatement read_execution = {
  * newest row naming it).  Calls by execution id (status, cancel) and list
  * calls go by age alone.
  */
+/*
+ * For the overlap guard (core/guard.c), across roles: whether the worker
+ * is sending a refresh of view $2 (other than request $3), and the state of
+ * the newest execution or job of it.  $4 is the last part of $2's name; a
+ * bare name matches a full one with that last part, and the reverse.
+ */
+static CatalogStatement guard_state = {
+	"SELECT EXISTS (SELECT 1 FROM dune_mv.requests r WHERE r.state = 'sending'"
+	" AND r.provider = $1 AND r.operation = 'refresh' AND r.id <> $3"
+	" AND substring(r.target FROM '[^.]*$') = $4"
+	" AND (r.target = $2 OR strpos($2, '.') = 0 OR strpos(r.target, '.') = 0)),"
+	" e.state, e.is_finished"
+	" FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT state, is_finished FROM dune_mv.executions x"
+	" WHERE x.provider = $1 AND substring(x.view_name FROM '[^.]*$') = $4"
+	" AND (x.view_name = $2 OR strpos($2, '.') = 0 OR strpos(x.view_name, '.') = 0)"
+	" ORDER BY x.created_at DESC LIMIT 1) e ON true",
+	4, {TEXTOID, TEXTOID, INT8OID, TEXTOID}
+};
+
 static CatalogStatement purge_rows = {
 	"WITH keep_calls AS (SELECT DISTINCT ON (v.provider, v.name) c.id"
 	" FROM dune_mv.remote_views v JOIN dune_mv.calls c ON c.role = v.role"
@@ -188,6 +207,38 @@ catalog_purge(TimestampTz cutoff, int64 *calls, int64 *executions, int64 *execut
 
 		*counts[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
 												 SPI_tuptable->tupdesc, i + 1, &isnull));
+	}
+	catalog_leave(&scope);
+}
+
+/* What the overlap guard needs to know of view identity (see guard_state). */
+void
+catalog_guard_state(const char *provider, const char *identity, int64 request_id,
+					GuardState *out)
+{
+	CatalogScope scope;
+	Datum		values[4];
+	const char *dot = strrchr(identity, '.');
+	MemoryContext outer = CurrentMemoryContext;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = CStringGetTextDatum(identity);
+	values[2] = Int64GetDatum(request_id);
+	values[3] = CStringGetTextDatum(dot ? dot + 1 : identity);
+	catalog_enter(&scope);
+	catalog_exec(&guard_state, values, NULL);
+	out->sending = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											  &isnull));
+	out->last_finished = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 3, &isnull));
+	if (isnull)
+		out->last_finished = false;
+	{
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		out->last_state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		MemoryContextSwitchTo(old);
 	}
 	catalog_leave(&scope);
 }

@@ -170,12 +170,10 @@ bool
 api_call_begin(ApiCall *call)
 {
 	refuse_unrecordable_write(call);
-	if (call->guard_key != NULL &&
-		!guard_try_enter(call->provider->name, call->guard_key))
+	if (call->guard_key != NULL && !guard_enter(call))
 	{
 		call->outcome = CALL_SKIPPED;
 		catalog_record(call);
-		guard_notice_skip(call->operation, call->target);
 		return false;
 	}
 	call->req.body = call->body ? json_text(call->body) : NULL;
@@ -230,6 +228,8 @@ journal_call(const ApiCall *call)
 	strlcpy(entry.target, call->target, sizeof(entry.target));
 	strlcpy(entry.method, call->req.method, sizeof(entry.method));
 	strlcpy(entry.path, call->req.path, sizeof(entry.path));
+	if (call->guard_key)
+		strlcpy(entry.guard, call->guard_key, sizeof(entry.guard));
 	return journal_open(&entry);
 }
 
@@ -267,6 +267,7 @@ api_call(ApiCall *call)
 	PG_TRY();
 	{
 		entry = journal_call(call);
+		guard_release();		/* the journal entry now shows the refresh to others */
 		http_perform(&call->req, &call->resp);
 	}
 	PG_CATCH();

@@ -41,7 +41,8 @@ struct ApiCall
 	HttpRequest req;			/* method, path, retry policy, time budget */
 	json_object *body;			/* sent as JSON (owned), or NULL */
 	bool		writes_remote;	/* changes remote state: refused where unrecordable */
-	const char *guard_key;		/* a refresh: skipped while the view refreshes */
+	const char *guard_key;		/* a refresh: the view's identity (core/guard.c) */
+	int64		request_id;		/* the queued request it sends, or 0 */
 	const long *tolerate;		/* 0-terminated statuses returned, not raised */
 	bool		record_tolerated;	/* record a tolerated answer as a call */
 	CallReadFn	read_reply;

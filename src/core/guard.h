@@ -1,12 +1,18 @@
 /*-------------------------------------------------------------------------
  * guard.h
- *	  The overlap guard: two refreshes of one view never run at once.
+ *	  The overlap guard: a view is not refreshed again while its last
+ *	  refresh is still running remotely.
  *-------------------------------------------------------------------------
  */
 #ifndef DUNE_MV_GUARD_H
 #define DUNE_MV_GUARD_H
 
-extern bool guard_try_enter(const char *provider, const char *view);
-extern void guard_notice_skip(const char *operation, const char *view);
+struct ApiCall;
+
+extern bool dune_mv_refresh_while_running;
+
+extern void guard_define_settings(void);
+extern bool guard_enter(const struct ApiCall *call);
+extern void guard_release(void);
 
 #endif

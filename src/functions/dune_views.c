@@ -435,8 +435,8 @@ dune_refresh_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 	call->body = json_new_object();
 	if (performance)
 		json_add_string(call->body, "performance", performance);
-	/* the bare name: the same view whether it was named bare or fully qualified */
-	call->guard_key = dune_short_name(target);
+	/* the full name when known; a bare one matches it (core/guard.c) */
+	call->guard_key = target;
 	call->read_reply = dune_read_refresh;
 }
 

@@ -540,7 +540,7 @@ lance_refresh_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 	lance_view_prepare(call, &id, "refresh", target,
 					   lance_path(&id, "materialized_view", "refresh"), HTTP_RETRY_WRITE_503);
 	call->body = body;
-	/* The guard's key does not depend on the delimiter either. */
+	/* the view whatever the delimiter; its jobs are found by execution_view */
 	call->guard_key = pstrdup(id.key);
 	call->read_reply = lance_read_refresh;
 	call->view.change = VIEW_ACTIVITY;

@@ -232,3 +232,60 @@ journal_take(Oid dboid, JournalEntry *out)
 	LWLockRelease(worker_shared->lock);
 	return taken;
 }
+
+/* True when identities a and b name the same view (a bare name matches a full one's last part). */
+static bool
+same_view(const char *a, const char *b)
+{
+	const char *dot_a = strrchr(a, '.');
+	const char *dot_b = strrchr(b, '.');
+
+	if (strcmp(a, b) == 0)
+		return true;
+	if (dot_a == NULL && dot_b != NULL)
+		return strcmp(a, dot_b + 1) == 0;
+	if (dot_b == NULL && dot_a != NULL)
+		return strcmp(b, dot_a + 1) == 0;
+	return false;
+}
+
+/*
+ * Whether a refresh of view guard (provider's) is in the journal: being
+ * sent, or sent by a transaction that has not committed (or aborted and
+ * not yet recorded by the worker).  *seen gets the one to look at: an
+ * unanswered one first, else the newest answered one.
+ */
+bool
+journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen)
+{
+	bool		found = false;
+	TimestampTz newest = 0;
+
+	if (journal == NULL || worker_shared == NULL)
+		return false;
+	memset(seen, 0, sizeof(*seen));
+	LWLockAcquire(worker_shared->lock, LW_SHARED);
+	for (int i = 0; i < JOURNAL_SIZE; i++)
+	{
+		JournalEntry *e = &journal[i];
+
+		if (e->state == JOURNAL_FREE || e->guard[0] == '\0' ||
+			strcmp(e->provider, provider) != 0 || !same_view(e->guard, guard))
+			continue;
+		if (!e->answered)
+		{
+			seen->answered = false;
+			found = true;
+			break;
+		}
+		if (!found || e->opened_at > newest)
+		{
+			seen->answered = true;
+			strlcpy(seen->remote_id, e->remote_id, sizeof(seen->remote_id));
+			newest = e->opened_at;
+			found = true;
+		}
+	}
+	LWLockRelease(worker_shared->lock);
+	return found;
+}

@@ -27,6 +27,7 @@ typedef struct JournalEntry
 	char		provider[16];
 	char		operation[24];
 	char		target[192];
+	char		guard[192];		/* the view's identity, for a refresh (core/guard.c) */
 	char		method[8];
 	char		path[384];
 	bool		starts_execution;
@@ -41,5 +42,14 @@ extern int	journal_open(const JournalEntry *entry);
 extern void journal_answer(int index, int http_status, const char *remote_id,
 						   bool starts_execution, const char *error);
 extern bool journal_take(Oid dboid, JournalEntry *out);
+
+/* What the journal knows of a refresh of one view in flight (journal_find_guarded). */
+typedef struct JournalSeen
+{
+	bool		answered;		/* false when one is still waiting for its answer */
+	char		remote_id[129]; /* the execution or job of an answered one, or "" */
+} JournalSeen;
+
+extern bool journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen);
 
 #endif

@@ -49,6 +49,7 @@
 
 #include "catalog/catalog.h"
 #include "core/call.h"
+#include "core/guard.h"
 #include "core/settings.h"
 #include "core/status.h"
 #include "functions/queued.h"
@@ -288,6 +289,7 @@ begin_call(void *arg)
 
 	if (!api_call_begin(f->call))
 		return;
+	guard_release();			/* the request's 'sending' row shows the refresh to others */
 	multi_start(&f->transfer, &f->call->req, settings_total_timeout_ms());
 }
 
@@ -350,6 +352,7 @@ start_claimed(const ClaimedRequest *req, void *arg)
 	old = MemoryContextSwitchTo(f->cxt);
 	f->call = palloc0(sizeof(ApiCall));
 	queued_call_restore(f->call, req->provider, req->call_json);
+	f->call->request_id = req->id;
 	MemoryContextSwitchTo(old);
 	old = MemoryContextSwitchTo(f->cxt);
 	if (!run_as(role, begin_call, f, &sqlstate, &message))
