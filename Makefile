@@ -16,7 +16,9 @@ PGFILEDESC = "dune_mv - Dune and LanceDB materialized views from SQL"
 
 # Every sql/*.sql except the extension scripts (sql/dune_mv--*) is a pg_regress suite, run in name order.
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(filter-out sql/dune_mv--%,$(wildcard sql/*.sql))))
-REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+# REGRESS_OUT: where pg_regress writes its results (test/run-tests.sh may set it).
+REGRESS_OUT ?= build/regress
+REGRESS_OPTS = --inputdir=. --outputdir=$(REGRESS_OUT)
 
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-clobbered

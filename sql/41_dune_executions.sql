@@ -89,6 +89,7 @@ SELECT test.try($$SELECT dune_mv_cancel(NULL)$$);
 SELECT test.try($$SELECT dune_mv_wait(NULL)$$);
 SELECT test.try($$SELECT dune_mv_wait('01JDMV00000000000000000001', NULL)$$);
 SELECT test.try($$SELECT dune_mv_wait('01JDMV00000000000000000001', '-1 s')$$);
+SELECT test.try($$SELECT dune_mv_wait('01JDMV00000000000000000001', '1000000 years')$$);
 
 -- Cancel: true while the execution runs, false once it is over.
 SELECT execution_id FROM dune_mv_refresh('result_e41');

@@ -66,7 +66,53 @@ json_new_object(void)
 	return json_owned(obj);
 }
 
-/* Parse text as a JSON object; NULL when it is not exactly one JSON object. */
+/*
+ * True when JSON text holds what json-c accepts and jsonb refuses: a bare
+ * word other than true, false and null (NaN, Infinity), or a \u0000 escape.
+ */
+static bool
+refused_by_jsonb(const char *text, size_t len)
+{
+	bool		in_string = false;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = text[i];
+
+		if (in_string)
+		{
+			if (c == '"')
+				in_string = false;
+			else if (c == '\\' && i + 1 < len)
+			{
+				if (len - i >= 6 && strncmp(text + i + 1, "u0000", 5) == 0)
+					return true;
+				i++;
+			}
+		}
+		else if (c == '"')
+			in_string = true;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		{
+			size_t		start = i;
+			size_t		n;
+
+			while (i + 1 < len && ((text[i + 1] >= 'a' && text[i + 1] <= 'z') ||
+								   (text[i + 1] >= 'A' && text[i + 1] <= 'Z')))
+				i++;
+			n = i - start + 1;
+			if (!(n == 1 && (c == 'e' || c == 'E')) &&	/* an exponent */
+				!(n == 4 && strncmp(text + start, "true", 4) == 0) &&
+				!(n == 5 && strncmp(text + start, "false", 5) == 0) &&
+				!(n == 4 && strncmp(text + start, "null", 4) == 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Parse text as a JSON object; NULL when it is not exactly one JSON object (strict JSON
+ * that jsonb accepts). */
 json_object *
 json_parse_owned(const char *text, size_t len)
 {
@@ -74,11 +120,13 @@ json_parse_owned(const char *text, size_t len)
 	json_object *obj;
 	bool		complete;
 
-	if (len == 0 || len > INT_MAX)
+	if (len == 0 || len > INT_MAX || refused_by_jsonb(text, len))
 		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (tok == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	/* strict JSON, valid UTF-8: what jsonb will accept when the reply is recorded */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, text, (int) len);
 	complete = json_tokener_get_error(tok) == json_tokener_success &&
 		json_tokener_get_parse_end(tok) == len;

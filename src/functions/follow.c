@@ -94,14 +94,38 @@ raise_wait_timeout(const ProviderStatus *st, const char *id, Interval *timeout,
 			 errhint("%s", st->timeout_hint)));
 }
 
-/* now + timeout; a negative timeout is 22023. */
+/* now + timeout; a negative timeout, or one beyond the timestamps, is 22023. */
 static TimestampTz
 wait_deadline(TimestampTz start, Interval *timeout)
 {
-	TimestampTz deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
-																   TimestampTzGetDatum(start),
-																   IntervalPGetDatum(timeout)));
+	TimestampTz deadline = 0;
+	volatile bool out_of_range = false;
+	MemoryContext cxt = CurrentMemoryContext;
 
+	PG_TRY();
+	{
+		deadline = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+														   TimestampTzGetDatum(start),
+														   IntervalPGetDatum(timeout)));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_DATETIME_VALUE_OUT_OF_RANGE)
+			PG_RE_THROW();
+		FlushErrorState();
+		FreeErrorData(edata);
+		out_of_range = true;
+	}
+	PG_END_TRY();
+	if (out_of_range)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("timeout is out of range"),
+				 errhint("timeout is an interval such as '20 minutes'.")));
 	if (deadline < start)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -295,20 +319,30 @@ follow_wait(FunctionCallInfo fcinfo, const Provider *provider)
  * arrived: a second cancel would answer false for an execution the first
  * one ended.
  */
+/* read_reply of cancel: the reply must say whether it succeeded (checked before the record). */
+static void
+read_cancel(ApiCall *call)
+{
+	bool		success;
+
+	if (!json_bool_field(call->reply, "success", &success))
+		api_bad_reply(call, "no boolean \"success\" in the reply");
+}
+
 static Datum
 follow_cancel(FunctionCallInfo fcinfo, const Provider *provider)
 {
 	const ProviderStatus *st = provider->status;
 	char	   *id = validate_id_arg(fcinfo, 0, st->id_arg);
 	ApiCall		call;
-	bool		success;
+	bool		success = false;
 
 	api_prepare(&call, provider, "cancel", id, "POST",
 				psprintf(st->cancel_path, http_escape_segment(id)), HTTP_RETRY_PAID_WRITE);
 	call.remote_id = id;
+	call.read_reply = read_cancel;
 	(void) api_call(&call);
-	if (!json_bool_field(call.reply, "success", &success))
-		api_bad_reply(&call, "no boolean \"success\" in the reply");
+	(void) json_bool_field(call.reply, "success", &success);
 	PG_RETURN_BOOL(success);
 }
 

@@ -292,8 +292,10 @@ read_page(ApiCall *call)
 		bad_page(r, "no object \"metadata\" in the result");
 	read_columns(r, metadata);
 
-	/* where the next page starts */
+	/* where the next page starts: an integer, or absent (or null) on the last page */
 	r->more = json_int64_field(reply, "next_offset", &next);
+	if (!r->more && json_object_object_get_ex(reply, "next_offset", &res) && res != NULL)
+		bad_page(r, "next_offset is not an integer");
 	if (r->more && next <= r->offset)
 		bad_page(r, psprintf("next_offset " INT64_FORMAT " does not move past offset " INT64_FORMAT,
 							 next, r->offset));

@@ -243,6 +243,9 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 		{
 			if (outcome != ATTEMPT_RESPONSE)
 			{
+				/* an oversized answer did come: its status is part of the record */
+				if (outcome == ATTEMPT_OVERSIZED)
+					CURL_GETINFO(easy_handle, CURLINFO_RESPONSE_CODE, &resp->status);
 				transfer_release(&xfer);
 				transfer_raise(req, &xfer, outcome, attempt, elapsed_ms(start));
 			}

@@ -176,6 +176,13 @@ set_options(CURL *h, TransferState *st, const HttpRequest *req, const char *url,
 		CURL_SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) st->upload_len);
 		if (strcmp(req->method, "POST") != 0)
 			CURL_SETOPT(h, CURLOPT_CUSTOMREQUEST, req->method);
+		/*
+		 * With no body there is nothing that libcurl would have to rewind,
+		 * so it would resend such a request on a reused connection found
+		 * dead: a call that may not go out twice takes a new connection.
+		 */
+		if (st->upload_len == 0 && req->retry != HTTP_RETRY_IDEMPOTENT)
+			CURL_SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	}
 }
 

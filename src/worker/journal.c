@@ -201,6 +201,7 @@ journal_answer(int index, int http_status, const char *remote_id, bool starts_ex
 	e = &journal[index];
 	LWLockAcquire(worker_shared->lock, LW_EXCLUSIVE);
 	e->answered = http_status > 0;
+	e->ended = true;
 	e->http_status = http_status;
 	e->starts_execution = starts_execution;
 	if (remote_id)
@@ -272,7 +273,9 @@ journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen)
 		if (e->state == JOURNAL_FREE || e->guard[0] == '\0' ||
 			strcmp(e->provider, provider) != 0 || !same_view(e->guard, guard))
 			continue;
-		if (!e->answered)
+		if (e->ended && e->remote_id[0] == '\0')
+			continue;			/* it started nothing that can be known */
+		if (!e->ended)
 		{
 			seen->answered = false;
 			found = true;

@@ -32,6 +32,7 @@ typedef struct JournalEntry
 	char		path[384];
 	bool		starts_execution;
 	bool		answered;
+	bool		ended;			/* the call has returned or raised */
 	int			http_status;
 	char		remote_id[129];
 	char		error[192];
@@ -46,7 +47,7 @@ extern bool journal_take(Oid dboid, JournalEntry *out);
 /* What the journal knows of a refresh of one view in flight (journal_find_guarded). */
 typedef struct JournalSeen
 {
-	bool		answered;		/* false when one is still waiting for its answer */
+	bool		answered;		/* false when one is still being sent */
 	char		remote_id[129]; /* the execution or job of an answered one, or "" */
 } JournalSeen;
 
