@@ -66,19 +66,47 @@ hint_for_status(const Provider *provider, long status)
 	return NULL;
 }
 
-/* Trim the API's text to a bounded, secret-free string. */
+/*
+ * The API's text (len bytes, UTF-8 by the APIs' contract but not trusted:
+ * any bytes, NULs included) as a bounded, secret-free, valid string of the
+ * server encoding: control characters become spaces, an invalid or
+ * truncated sequence becomes '?', and so does any non-ASCII character
+ * when the server encoding is not UTF-8.
+ */
 static char *
-clean_api_text(const char *text)
+clean_api_text(const char *text, size_t len)
 {
-	char	   *out = pstrdup(text);
-	size_t		len;
+	StringInfoData buf;
+	const char *p = text;
+	const char *end = text + len;
+	bool		utf8 = GetDatabaseEncoding() == PG_UTF8;
+	size_t		keep;
 
-	redact_secrets(out);		/* before clipping: a clipped key would no longer match */
-	len = pg_mbcliplen(out, strlen(out), MAX_API_TEXT);
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' '))
-		len--;
-	out[len] = '\0';
-	return out;
+	initStringInfo(&buf);
+	while (p < end && buf.len < MAX_API_TEXT * 4)
+	{
+		unsigned char c = (unsigned char) *p;
+		int			l;
+
+		if (c < 0x80)
+		{
+			appendStringInfoChar(&buf, (c < 0x20 || c == 0x7f) ? ' ' : (char) c);
+			p++;
+			continue;
+		}
+		l = pg_encoding_verifymbchar(PG_UTF8, p, end - p);
+		if (l > 0 && utf8)
+			appendBinaryStringInfo(&buf, p, l);
+		else
+			appendStringInfoChar(&buf, '?');
+		p += l > 0 ? l : 1;
+	}
+	redact_secrets(buf.data);	/* before clipping: a clipped key would no longer match */
+	keep = pg_mbcliplen(buf.data, strlen(buf.data), MAX_API_TEXT);
+	while (keep > 0 && buf.data[keep - 1] == ' ')
+		keep--;
+	buf.data[keep] = '\0';
+	return buf.data;
 }
 
 /*
@@ -94,7 +122,7 @@ api_error_text(const Provider *provider, const HttpResponse *resp, int *code)
 
 	*code = -1;
 	if (obj == NULL)
-		return resp->body_len > 0 ? clean_api_text(resp->body) : NULL;
+		return resp->body_len > 0 ? clean_api_text(resp->body, resp->body_len) : NULL;
 
 	initStringInfo(&buf);
 	for (const char *const *key = provider->error_text_keys; *key != NULL; key++)
@@ -108,7 +136,7 @@ api_error_text(const Provider *provider, const HttpResponse *resp, int *code)
 		json_int64_field(obj, provider->error_code_key, &n) &&
 		n >= 0 && n < provider->nerror_code_names)
 		*code = (int) n;
-	return buf.len ? clean_api_text(buf.data) : NULL;
+	return buf.len ? clean_api_text(buf.data, buf.len) : NULL;
 }
 
 /* Raise the error for a response whose status is not 2xx. */
