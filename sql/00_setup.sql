@@ -47,11 +47,24 @@ CREATE FUNCTION test.try_n(sql text) RETURNS text LANGUAGE sql AS $$
 	SELECT regexp_replace(test.try(sql), '[0-9]+( ms| milli| attempts)', 'N\1', 'g')
 $$;
 GRANT EXECUTE ON FUNCTION test.try_n(text) TO PUBLIC;
+-- test.wait_until(query): until query answers true (30 s at most); for what the
+-- worker records in its own time (a rolled-back call's record, say).
+CREATE FUNCTION test.wait_until(query text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	done boolean;
+BEGIN
+	FOR i IN 1..600 LOOP
+		EXECUTE query INTO done;
+		EXIT WHEN done;
+		PERFORM pg_sleep(0.05);
+	END LOOP;
+END
+$$;
 -- test.wait_other(query, running): until another session is (or no longer is) running
--- a statement that begins with query (10 s at most).
+-- a statement that begins with query (30 s at most).
 CREATE FUNCTION test.wait_other(query text, running boolean) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-	FOR i IN 1..200 LOOP
+	FOR i IN 1..600 LOOP
 		PERFORM pg_stat_clear_snapshot();	-- (read once per transaction otherwise)
 		EXIT WHEN running = EXISTS (SELECT FROM pg_stat_activity WHERE state = 'active'
 									AND pid <> pg_backend_pid() AND starts_with(pg_stat_activity.query, wait_other.query));

@@ -1,3 +1,5 @@
+-- Timings scale with DUNE_MV_TIME_SLACK (1; 4 under valgrind).
+\getenv slack DUNE_MV_TIME_SLACK
 -- lance_mv_refresh: rows, exact bodies sent, output_limit, the overlap guard, catalog rows.
 \! $DUNE_MV_CTL -q lance reset
 SELECT coalesce(max(id), 0) AS first_call FROM dune_mv.calls \gset
@@ -53,6 +55,8 @@ SELECT * FROM lance_mv_refresh(ARRAY['team space', 'ünï/view']);
 -- Unknown view (404 TableNotFound) and unknown namespace (404 NamespaceNotFound).
 SELECT test.try($$SELECT lance_mv_refresh(ARRAY['ns', 'missing'])$$);
 SELECT test.try($$SELECT lance_mv_refresh(ARRAY['nowhere', 'missing'])$$);
+-- (the failed calls are recorded by the worker, from the journal, in its own time)
+SELECT test.wait_until($$SELECT count(*) = 1 FROM dune_mv.calls WHERE target = 'nowhere$missing'$$);
 
 -- One catalog row per call.
 SELECT operation, target, outcome, request->>'path' AS path, (request->'body') - 'output_schema' AS body,
@@ -63,10 +67,10 @@ SELECT role, name, full_name, lance_id, lance_delimiter, kind, version, last_exe
 FROM dune_mv.views WHERE provider = 'lance' AND lance_id[1] IN ('ns', 'team space') ORDER BY name;
 
 -- A view is not refreshed while its last refresh is still running: the second is skipped and recorded.
-\! $DUNE_MV_CTL -q lance fault delay_ms=2000 match='ns$plain/refresh'
+\! $DUNE_MV_CTL -q lance fault delay_ms=$((2000 * DUNE_MV_TIME_SLACK)) match='ns$plain/refresh'
 \! (psql -X -q -d contrib_regression -c "SELECT lance_mv_refresh(ARRAY['ns', 'plain'])" >/dev/null 2>&1 &)
 SELECT test.wait_other('SELECT lance_mv_refresh(ARRAY[''ns'', ''plain''])', true);
-SELECT pg_sleep(0.3);
+SELECT pg_sleep(0.5 * :slack);
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain']);
 -- Whatever the delimiter used to name it.
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain'], delimiter => '.');

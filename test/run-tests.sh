@@ -8,7 +8,10 @@
 # Environment: KEEP_WORK=1 keeps the scratch directory; SUITES="glob" runs
 # only the matching test/suites/*.sh (several globs, space-separated, or "none");
 # REGRESS="a b" runs only those pg_regress suites ("none": no pg_regress);
-# SKIP_BUILD=1 uses the installed build (for runs side by side from one tree).
+# SKIP_BUILD=1 uses the installed build (for runs side by side from one tree);
+# REGRESS_OUT=dir puts pg_regress's results there (default build/regress);
+# VALGRIND=1 runs the server under memcheck (test/suites/zz_valgrind.sh does
+# that by itself after the other suites; NO_VALGRIND=1 skips it).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -36,15 +39,17 @@ if [ "${REGRESS:-}" != none ]; then
 log "pg_regress"
 regress_args=()
 [ -n "${REGRESS:-}" ] && regress_args=(REGRESS="$REGRESS")
-mkdir -p "$ROOT/build/regress"
-make -C "$ROOT" -s installcheck "${regress_args[@]}" >"$WORK/regress.out" 2>&1
+regress_out=${REGRESS_OUT:-$ROOT/build/regress}
+mkdir -p "$regress_out"
+make -C "$ROOT" -s installcheck "${regress_args[@]}" REGRESS_OUT="$regress_out" \
+	>"$WORK/regress.out" 2>&1
 cat "$WORK/regress.out"
 ok=$(grep -cE '^(test| )? *[^ ]+ +\.\.\. ok' "$WORK/regress.out")
 bad=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$WORK/regress.out")
 passed=$((passed + ok))
 failed=$((failed + bad))
-if [ "$bad" -gt 0 ] && [ -f "$ROOT/build/regress/regression.diffs" ]; then
-	head -c 20000 "$ROOT/build/regress/regression.diffs"
+if [ "$bad" -gt 0 ] && [ -f "$regress_out/regression.diffs" ]; then
+	head -c 20000 "$regress_out/regression.diffs"
 fi
 fi
 

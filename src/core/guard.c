@@ -18,7 +18,8 @@
  * Nothing is held while a refresh runs or while its caller's transaction
  * stays open: a lock keyed on the view is taken only from the check until
  * the call's journal entry is open (microseconds), so two sessions cannot
- * both pass the check, and an idle transaction blocks nobody.  The lock
+ * both pass the check, and no role's open transaction holds up another
+ * role's refresh (the catalog rows a refresh writes are the role's own).  The lock
  * lives in a key space of its own (the fourth field of the advisory lock
  * tag is GUARD_LOCK_SPACE, not the 1 or 2 of pg_advisory_lock()).
  * May call core/call.c, core/status.c, catalog/ and worker/journal.c.
@@ -111,11 +112,17 @@ refresh_running(const ApiCall *call, const char **why)
 	JournalSeen seen;
 	GuardState	state;
 
-	if (journal_find_guarded(call->provider->name, call->guard_key, &seen))
+	if (journal_find_guarded(call->provider->name, call->guard_key, GetUserId(), &seen))
 	{
-		*why = "a refresh of it is being sent or awaits its caller's commit";
-		if (!seen.answered || (seen.remote_id[0] != '\0' &&
-							   running_now(call->provider, seen.remote_id)))
+		/*
+		 * Another role's uncommitted refresh is judged by its execution's
+		 * state, read now; this role's own would hold its view row until
+		 * that transaction ends, so it counts as running until then.
+		 */
+		*why = seen.sending ? "a refresh of it is being sent" :
+			"a refresh of it awaits its caller's commit";
+		if (seen.sending || seen.mine_open ||
+			(seen.remote_id[0] != '\0' && running_now(call->provider, seen.remote_id)))
 			return true;
 	}
 	/* its executions or jobs are recorded under the view's full name, when the call knows it */

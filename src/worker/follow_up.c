@@ -31,6 +31,7 @@
 
 #define READ_WINDOW_MS	60000	/* the status-read budget is per minute */
 #define FOLLOW_EVERY_MS 500		/* how often due executions are looked for */
+#define SHUTDOWN_DRAIN_MS 3000	/* how long a shutdown waits for sessions' journal entries */
 #define REST_MAX_MS		600000	/* the longest rest after failed status reads */
 #define REST_ID_LEN		128
 
@@ -268,3 +269,21 @@ drain_journal(void)
 		end_work();
 }
 
+/*
+ * At a server shutdown the sessions are told to end at the same moment as
+ * the worker: their rolled-back calls reach the journal just after.  Record
+ * them before exiting (shared memory does not outlive the restart), waiting
+ * until no entry of this database is open, for SHUTDOWN_DRAIN_MS at most.
+ */
+void
+drain_before_shutdown(void)
+{
+	for (int waited = 0; waited < SHUTDOWN_DRAIN_MS; waited += 50)
+	{
+		drain_journal();
+		if (journal_open_count(MyDatabaseId) == 0)
+			break;
+		pg_usleep(50 * 1000L);
+	}
+	drain_journal();
+}

@@ -252,12 +252,11 @@ same_view(const char *a, const char *b)
 
 /*
  * Whether a refresh of view guard (provider's) is in the journal: being
- * sent, or sent by a transaction that has not committed (or aborted and
- * not yet recorded by the worker).  *seen gets the one to look at: an
- * unanswered one first, else the newest answered one.
+ * sent, or sent by a transaction that has not committed (or aborted and not
+ * yet recorded by the worker); *seen says which, role's own open ones apart.
  */
 bool
-journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen)
+journal_find_guarded(const char *provider, const char *guard, Oid role, JournalSeen *seen)
 {
 	bool		found = false;
 	TimestampTz newest = 0;
@@ -266,24 +265,21 @@ journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen)
 		return false;
 	memset(seen, 0, sizeof(*seen));
 	LWLockAcquire(worker_shared->lock, LW_SHARED);
-	for (int i = 0; i < JOURNAL_SIZE; i++)
+	for (int i = 0; i < JOURNAL_SIZE && !seen->sending; i++)
 	{
 		JournalEntry *e = &journal[i];
 
 		if (e->state == JOURNAL_FREE || e->guard[0] == '\0' ||
 			strcmp(e->provider, provider) != 0 || !same_view(e->guard, guard))
 			continue;
-		if (e->ended && e->remote_id[0] == '\0')
-			continue;			/* it started nothing that can be known */
 		if (!e->ended)
+			seen->sending = found = true;
+		else if (e->remote_id[0] == '\0')
+			continue;			/* it started nothing that can be known */
+		else if (e->state == JOURNAL_OPEN && e->role == role)
+			seen->mine_open = found = true;
+		else if (!found || e->opened_at > newest)
 		{
-			seen->answered = false;
-			found = true;
-			break;
-		}
-		if (!found || e->opened_at > newest)
-		{
-			seen->answered = true;
 			strlcpy(seen->remote_id, e->remote_id, sizeof(seen->remote_id));
 			newest = e->opened_at;
 			found = true;
@@ -291,4 +287,20 @@ journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen)
 	}
 	LWLockRelease(worker_shared->lock);
 	return found;
+}
+
+/* How many entries of database dboid are still open (their transactions not ended). */
+int
+journal_open_count(Oid dboid)
+{
+	int			n = 0;
+
+	if (journal == NULL)
+		return 0;
+	LWLockAcquire(worker_shared->lock, LW_SHARED);
+	for (int i = 0; i < JOURNAL_SIZE; i++)
+		if (journal[i].state == JOURNAL_OPEN && journal[i].dboid == dboid)
+			n++;
+	LWLockRelease(worker_shared->lock);
+	return n;
 }

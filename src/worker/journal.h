@@ -43,14 +43,17 @@ extern int	journal_open(const JournalEntry *entry);
 extern void journal_answer(int index, int http_status, const char *remote_id,
 						   bool starts_execution, const char *error);
 extern bool journal_take(Oid dboid, JournalEntry *out);
+extern int	journal_open_count(Oid dboid);
 
 /* What the journal knows of a refresh of one view in flight (journal_find_guarded). */
 typedef struct JournalSeen
 {
-	bool		answered;		/* false when one is still being sent */
-	char		remote_id[129]; /* the execution or job of an answered one, or "" */
+	bool		sending;		/* one is being sent now */
+	bool		mine_open;		/* one of role's awaits its transaction's commit */
+	char		remote_id[129]; /* else: the execution or job of the newest other one, or "" */
 } JournalSeen;
 
-extern bool journal_find_guarded(const char *provider, const char *guard, JournalSeen *seen);
+extern bool journal_find_guarded(const char *provider, const char *guard, Oid role,
+								 JournalSeen *seen);
 
 #endif

@@ -468,7 +468,8 @@ settle_all_done(void)
 
 /*
  * On shutdown or a stop request: abandon what is in flight, marking it
- * 'unknown' (it may have reached the API), then exit.
+ * 'unknown' (it may have reached the API), record what the journal holds
+ * (at a shutdown), then exit.
  */
 static void
 stop_now(void)
@@ -486,6 +487,8 @@ stop_now(void)
 		(void) catalog_settle_sending();
 		end_work();
 	}
+	if (ShutdownRequestPending)
+		drain_before_shutdown();
 	proc_exit(0);
 }
 

@@ -43,6 +43,7 @@ extern bool provider_held_back(const Provider *provider);
 extern void follow_executions(void);
 extern void settle_status_read(InFlight *f, AttemptOutcome outcome);
 extern void drain_journal(void);
+extern void drain_before_shutdown(void);
 
 /* queued loads (load_runner.c) */
 extern bool load_claim(int64 request_id, Oid role);
