@@ -560,3 +560,50 @@ ALTER TYPE dune_mv.purge_result ADD ATTRIBUTE requests bigint;
 COMMENT ON COLUMN dune_mv.purge_result.requests IS 'Settled rows deleted from dune_mv.requests';
 COMMENT ON FUNCTION dune_mv_purge(interval) IS
 	'Delete the caller''s calls, executions and settled requests older than older_than (NULL: dune_mv.purge_after), keeping each known view''s latest call and execution';
+
+-- Who owns each remote view (src/functions/ownership.c checks, src/catalog/
+-- record.c writes): the role that created it through the extension.  Other
+-- members may read and refresh it; replacing, deleting or dropping it, or
+-- cancelling its executions, needs that role (or a role it was granted to)
+-- or dune_mv_admin, which may also act on views the catalog does not know.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'dune_mv_admin') THEN
+		CREATE ROLE dune_mv_admin NOLOGIN;
+	END IF;
+END
+$$;
+GRANT dune_mv_user TO dune_mv_admin;
+
+CREATE TABLE dune_mv.owners (
+	provider	text NOT NULL,
+	full_name	text NOT NULL,	-- Dune: dune.<team>.result_...; Lance: the id joined with its delimiter
+	ident		text NOT NULL,	-- the view whatever spelling names it (remote_views.ident)
+	owner		oid NOT NULL,	-- the role that created it
+	created_at	timestamptz NOT NULL DEFAULT clock_timestamp(),
+	PRIMARY KEY (provider, full_name)
+);
+CREATE INDEX owners_ident_idx ON dune_mv.owners (provider, ident);
+COMMENT ON TABLE dune_mv.owners IS
+	'The role that created each remote view through the extension: it (or a role it was granted to, or dune_mv_admin) may replace, delete or drop it and cancel its executions';
+COMMENT ON COLUMN dune_mv.owners.provider IS '''dune'' or ''lance''';
+COMMENT ON COLUMN dune_mv.owners.full_name IS 'Dune: the fully qualified name; Lance: the id joined with its delimiter';
+COMMENT ON COLUMN dune_mv.owners.ident IS 'The view''s identity whatever spelling named it (as remote_views.ident)';
+COMMENT ON COLUMN dune_mv.owners.owner IS 'The OID of the role that created it (pg_roles.oid)';
+COMMENT ON COLUMN dune_mv.owners.created_at IS 'When it was created through the extension';
+COMMENT ON INDEX dune_mv.owners_pkey IS 'One owner per view';
+COMMENT ON INDEX dune_mv.owners_ident_idx IS 'A view by its identity';
+ALTER TABLE dune_mv.owners ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON dune_mv.owners FOR SELECT USING (pg_catalog.pg_has_role(owner, 'USAGE'));
+COMMENT ON POLICY own_rows ON dune_mv.owners IS 'Each role reads the rows of the views it may act on as owner';
+GRANT SELECT ON dune_mv.owners TO dune_mv_user;
+SELECT pg_catalog.pg_extension_config_dump('dune_mv.owners', '');
+-- Views created through 1.0: the role whose successful upsert or create made them.
+INSERT INTO dune_mv.owners (provider, full_name, ident, owner, created_at)
+SELECT DISTINCT ON (v.provider, v.full_name) v.provider, v.full_name, v.ident, r.oid, v.created_at
+FROM dune_mv.remote_views v
+JOIN pg_catalog.pg_roles r ON r.rolname = v.role
+WHERE EXISTS (SELECT 1 FROM dune_mv.calls c WHERE c.role = v.role AND c.provider = v.provider
+			  AND c.operation IN ('upsert', 'create') AND c.outcome = 'ok'
+			  AND c.target IN (v.name, v.full_name))
+ORDER BY v.provider, v.full_name, v.created_at;

@@ -78,6 +78,9 @@ typedef struct GuardState
 	bool		last_finished;
 } GuardState;
 
+extern Oid *catalog_view_owners(const char *provider, const char *full_name, const char *ident,
+								int *n);
+extern Oid *catalog_execution_owners(const char *provider, const char *remote_id, int *n);
 extern void catalog_guard_state(const char *provider, const char *identity, int64 request_id,
 								GuardState *out);
 extern bool catalog_sending_request(int64 id, char **role, char **call_json);

@@ -60,6 +60,29 @@ static CatalogStatement guard_state = {
 	4, {TEXTOID, TEXTOID, INT8OID, TEXTOID}
 };
 
+/*
+ * The owners of a view: by its full name ($2), or when that is not known by
+ * its identity ($3).
+ */
+static CatalogStatement view_owners = {
+	"SELECT owner FROM dune_mv.owners WHERE provider = $1"
+	" AND (full_name = $2 OR ($2 IS NULL AND ident = $3))",
+	3, {TEXTOID, TEXTOID, TEXTOID}
+};
+
+/*
+ * Who may act on an execution or job as its owner: the roles that started
+ * it through the extension, and the owner of its view.
+ */
+static CatalogStatement execution_owners = {
+	"SELECT r.oid FROM dune_mv.executions e JOIN pg_catalog.pg_roles r ON r.rolname = e.role"
+	" WHERE e.provider = $1 AND e.remote_id = $2 AND e.started_by <> 'observed'"
+	" UNION SELECT o.owner FROM dune_mv.executions e JOIN dune_mv.owners o"
+	" ON o.provider = e.provider AND o.full_name = e.view_name"
+	" WHERE e.provider = $1 AND e.remote_id = $2",
+	2, {TEXTOID, TEXTOID}
+};
+
 static CatalogStatement purge_rows = {
 	"WITH keep_calls AS (SELECT DISTINCT ON (v.provider, v.name) c.id"
 	" FROM dune_mv.remote_views v JOIN dune_mv.calls c ON c.role = v.role"
@@ -241,4 +264,62 @@ catalog_guard_state(const char *provider, const char *identity, int64 request_id
 		MemoryContextSwitchTo(old);
 	}
 	catalog_leave(&scope);
+}
+
+/* The OIDs of the rows a statement returned, in the caller's memory context; *n gets how many. */
+static Oid *
+owner_oids(MemoryContext cxt, int *n)
+{
+	Oid		   *oids = MemoryContextAlloc(cxt, sizeof(Oid) * (SPI_processed + 1));
+
+	*n = (int) SPI_processed;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		oids[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc,
+												 1, &isnull));
+	}
+	return oids;
+}
+
+/*
+ * The owners of a view (full_name when known, else ident), across roles;
+ * *n gets how many (0: the catalog does not know it).
+ */
+Oid *
+catalog_view_owners(const char *provider, const char *full_name, const char *ident, int *n)
+{
+	CatalogScope scope;
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid		   *oids;
+
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = catalog_text_or_null(full_name, &nulls[1]);
+	values[2] = catalog_text_or_null(ident, &nulls[2]);
+	catalog_enter(&scope);
+	catalog_exec(&view_owners, values, nulls);
+	oids = owner_oids(cxt, n);
+	catalog_leave(&scope);
+	return oids;
+}
+
+/* The roles that may act on execution or job remote_id as its owners; *n gets how many. */
+Oid *
+catalog_execution_owners(const char *provider, const char *remote_id, int *n)
+{
+	CatalogScope scope;
+	Datum		values[2];
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid		   *oids;
+
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = CStringGetTextDatum(remote_id);
+	catalog_enter(&scope);
+	catalog_exec(&execution_owners, values, NULL);
+	oids = owner_oids(cxt, n);
+	catalog_leave(&scope);
+	return oids;
 }

@@ -119,6 +119,21 @@ static CatalogStatement forget_view = {
 	4, {NAMEOID, TEXTOID, TEXTOID, TEXTOID}
 };
 
+/* A view created through the extension belongs to the role that created it. */
+static CatalogStatement claim_owner = {
+	"INSERT INTO dune_mv.owners (provider, full_name, ident, owner)"
+	" SELECT $2, $3, $4, oid FROM pg_catalog.pg_roles WHERE rolname = $1"
+	" ON CONFLICT DO NOTHING",
+	4, {NAMEOID, TEXTOID, TEXTOID, TEXTOID}
+};
+
+/* A deleted or dropped view has no owner any more. */
+static CatalogStatement forget_owner = {
+	"DELETE FROM dune_mv.owners WHERE provider = $1 AND ident = $2"
+	" AND full_name = coalesce($3, full_name)",
+	3, {TEXTOID, TEXTOID, TEXTOID}
+};
+
 /* A jsonb Datum of obj, or a null marker when obj is NULL. */
 static Datum
 jsonb_or_null(json_object *obj, char *null)
@@ -238,6 +253,13 @@ change_view_row(const CatalogScope *scope, const ApiCall *call)
 			values[7] = jsonb_or_null(view->updates, &nulls[7]);
 			values[8] = BoolGetDatum(view->change == VIEW_DEFINE);
 			catalog_exec(&save_view, values, nulls);
+			if (view->change == VIEW_DEFINE && call->writes_remote)
+			{
+				/* created (or replaced) through the extension: its owner, if it has none */
+				Datum		owner[4] = {values[0], values[1], values[3], values[4]};
+
+				catalog_exec(&claim_owner, owner, NULL);
+			}
 			break;
 		case VIEW_UPDATE:
 			values[2] = CStringGetTextDatum(view->ident);
@@ -248,6 +270,7 @@ change_view_row(const CatalogScope *scope, const ApiCall *call)
 			values[2] = CStringGetTextDatum(view->ident);
 			values[3] = catalog_text_or_null(view->full_name, &nulls[3]);
 			catalog_exec(&forget_view, values, nulls);
+			catalog_exec(&forget_owner, values + 1, nulls + 1);
 			break;
 	}
 }

@@ -70,8 +70,8 @@ json_new_object(void)
  * True when JSON text holds what json-c accepts and jsonb refuses: a bare
  * word other than true, false and null (NaN, Infinity), or a \u0000 escape.
  */
-static bool
-refused_by_jsonb(const char *text, size_t len)
+bool
+json_refused_by_jsonb(const char *text, size_t len)
 {
 	bool		in_string = false;
 
@@ -120,7 +120,7 @@ json_parse_owned(const char *text, size_t len)
 	json_object *obj;
 	bool		complete;
 
-	if (len == 0 || len > INT_MAX || refused_by_jsonb(text, len))
+	if (len == 0 || len > INT_MAX || json_refused_by_jsonb(text, len))
 		return NULL;
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (tok == NULL)

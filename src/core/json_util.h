@@ -20,6 +20,7 @@
 
 extern json_object *json_owned(json_object *obj);
 extern json_object *json_new_object(void);
+extern bool json_refused_by_jsonb(const char *text, size_t len);
 extern json_object *json_parse_owned(const char *text, size_t len);
 extern json_object *json_from_jsonb(Datum jsonb);
 extern char *json_string_value(json_object *v);

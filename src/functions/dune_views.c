@@ -34,6 +34,7 @@
 #include "core/status.h"
 #include "functions/rows.h"
 #include "functions/validate.h"
+#include "functions/ownership.h"
 #include "functions/queued.h"
 #include "providers/dune.h"
 
@@ -352,6 +353,7 @@ dune_upsert_prepare(FunctionCallInfo fcinfo, bool queued, ApiCall *call)
 				 errmsg("keep_schedule is not available in dune_mv_upsert_async"),
 				 errdetail("Keeping the schedule reads the view from the API, and queuing a call never touches the network."),
 				 errhint("Pass cron, expires_at and performance, or call dune_mv_upsert.")));
+	require_view_owner(&dune_provider, NULL, name, name, "replace", true);
 	if (keep_schedule && cron == NULL)
 		keep_old_schedule(name, &cron, &has_expires, &expires_at, &performance);
 
@@ -571,6 +573,8 @@ dune_mv_delete(PG_FUNCTION_ARGS)
 	char	   *target = view_arg(fcinfo);
 	ApiCall		call;
 
+	require_view_owner(&dune_provider, strchr(target, '.') ? target : NULL,
+					   dune_short_name(target), target, "delete", false);
 	dune_prepare(&call, "delete", target, "DELETE", dune_view_path(target, ""),
 				 HTTP_RETRY_IDEMPOTENT);
 	call.writes_remote = true;

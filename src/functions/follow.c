@@ -32,6 +32,7 @@
 #include "catalog/catalog.h"
 #include "core/settings.h"
 #include "core/status.h"
+#include "functions/ownership.h"
 #include "functions/rows.h"
 #include "functions/validate.h"
 #include "providers/dune.h"
@@ -337,6 +338,7 @@ follow_cancel(FunctionCallInfo fcinfo, const Provider *provider)
 	ApiCall		call;
 	bool		success = false;
 
+	require_execution_owner(provider, id);
 	api_prepare(&call, provider, "cancel", id, "POST",
 				psprintf(st->cancel_path, http_escape_segment(id)), HTTP_RETRY_PAID_WRITE);
 	call.remote_id = id;

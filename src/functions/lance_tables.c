@@ -25,6 +25,7 @@
 #include "utils/memutils.h"
 
 #include "core/call.h"
+#include "functions/ownership.h"
 #include "functions/lance_views.h"
 #include "functions/rows.h"
 
@@ -145,6 +146,7 @@ lance_mv_drop(PG_FUNCTION_ARGS)
 	char	   *target = table_arg(fcinfo, &id);
 	ApiCall		call;
 
+	require_view_owner(&lance_provider, NULL, id.key, target, "drop", false);
 	lance_view_prepare(&call, &id, "drop", target, lance_path(&id, "table", "drop"),
 					   HTTP_RETRY_WRITE_503);
 	call.view.change = VIEW_FORGET;

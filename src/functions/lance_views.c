@@ -28,6 +28,7 @@
 #include "catalog/catalog.h"
 #include "core/call.h"
 #include "functions/lance_views.h"
+#include "functions/ownership.h"
 #include "functions/queued.h"
 #include "functions/rows.h"
 #include "functions/validate.h"
@@ -421,6 +422,7 @@ lance_create_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 	json_add_child(body, "with_no_data", json_object_new_boolean(PG_GETARG_BOOL(5)));
 	json_add_child(body, "auto_refresh", json_object_new_boolean(PG_GETARG_BOOL(6)));
 
+	require_view_owner(&lance_provider, NULL, id.key, id.joined, "replace", true);
 	lance_view_prepare(call, &id, "create", id.joined,
 					   lance_path(&id, "materialized_view", "create"), HTTP_RETRY_WRITE_503);
 	call->body = body;

@@ -492,8 +492,13 @@ nonempty_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 static Datum
 row_jsonb(const JsonSpan *row)
 {
-	char	   *text = pg_any_to_server(row->start, row->end - row->start, PG_UTF8);
+	char	   *text;
 
+	if (json_refused_by_jsonb(row->start, row->end - row->start))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("Dune API returned a malformed response: a row holds what jsonb cannot store (\\u0000)")));
+	text = pg_any_to_server(row->start, row->end - row->start, PG_UTF8);
 	if (text == row->start)
 		text = pnstrdup(row->start, row->end - row->start);
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(text));
