@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "catalog/catalog.h"
+#include "core/guard.h"
 #include "functions/load.h"
 #include "functions/queued.h"
 #include "functions/validate.h"
@@ -77,7 +78,8 @@ call_to_json(const ApiCall *call)
 	json_add_string(obj, "path", call->req.path);
 	json_add_child(obj, "retry", json_object_new_int(call->req.retry));
 	json_add_child(obj, "writes_remote", json_object_new_boolean(call->writes_remote));
-	if (call->guard_key)
+	/* asked to refresh even while running (dune_mv.refresh_while_running): no guard */
+	if (call->guard_key && !dune_mv_refresh_while_running)
 		json_add_string(obj, "guard_key", call->guard_key);
 	if (call->body)
 		json_add_child(obj, "body", json_object_get(call->body));

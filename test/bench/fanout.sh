@@ -38,6 +38,7 @@ fanout() {
 	psql -X -q -At -d postgres <<SQL
 DELETE FROM dune_mv.requests;
 SELECT clock_timestamp() AS t0 \gset
+SET dune_mv.refresh_while_running = on;	-- N refreshes of one view: each goes out
 SELECT count(dune_mv_refresh_async('result_fanout')) FROM generate_series(1, $N) \g /dev/null
 DO \$\$
 BEGIN
@@ -65,6 +66,7 @@ ALTER SYSTEM SET dune_mv.worker_max_in_flight = 1;
 SELECT pg_reload_conf();
 SELECT clock_timestamp() AS t0 \gset
 BEGIN;
+SET dune_mv.refresh_while_running = on;
 SELECT count(dune_mv_refresh_async('result_fanout')) FROM generate_series(1, $ENQUEUE_N) \g /dev/null
 SELECT format('enqueue: %s us per queued call (inside one transaction, rolled back)',
 	round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1e6 / $ENQUEUE_N)::numeric, 1));
