@@ -268,6 +268,21 @@ def job_body(c):
 
 NAN = float("nan")
 
+# What lance_mv_job_status and lance_mv_wait share: the status read of a job.
+LANCE_STATUS_READ = dict(
+    setup=lance_setup_job,
+    match=lambda c: "/v1/jobs/describe", token=lambda c: c["job"],
+    ok_body=job_body,
+    wrong=("job_state", 3), nul=("job_state", "DONE\u0000X"), nan="creation_ms")
+
+# What dune_mv_status and dune_mv_wait share: the status read of an execution.
+DUNE_STATUS_READ = dict(
+    setup=dune_setup_view,
+    match=lambda c: c["exec"] + "/status", token=lambda c: c["exec"],
+    ok_body=dune_status_body,
+    wrong=("state", 5), nul=("state", "QUERY_STATE_COMPLETED\u0000X"),
+    nan="execution_cost_credits")
+
 ROWS = [
     Row("dune_mv_upsert", "dune", "upsert", "paid", True,
         setup=lambda c: "",
@@ -285,19 +300,9 @@ ROWS = [
         wrong=("execution_id", 42), nul=("sql_id", "dune.testteam.result_x\u0000y"),
         nan="execution_cost_credits"),
     Row("dune_mv_status", "dune", "status", "idem", False,
-        setup=dune_setup_view,
-        call=lambda c: "SELECT state FROM dune_mv_status(%s);" % lit(c["exec"]),
-        match=lambda c: c["exec"] + "/status", token=lambda c: c["exec"],
-        ok_body=dune_status_body,
-        wrong=("state", 5), nul=("state", "QUERY_STATE_COMPLETED\u0000X"),
-        nan="execution_cost_credits"),
+        call=lambda c: "SELECT state FROM dune_mv_status(%s);" % lit(c["exec"]), **DUNE_STATUS_READ),
     Row("dune_mv_wait", "dune", "status", "idem", False, is_wait=True,
-        setup=dune_setup_view,
-        call=lambda c: "SELECT state FROM dune_mv_wait(%s, '3 s');" % lit(c["exec"]),
-        match=lambda c: c["exec"] + "/status", token=lambda c: c["exec"],
-        ok_body=dune_status_body,
-        wrong=("state", 5), nul=("state", "QUERY_STATE_COMPLETED\u0000X"),
-        nan="execution_cost_credits"),
+        call=lambda c: "SELECT state FROM dune_mv_wait(%s, '3 s');" % lit(c["exec"]), **DUNE_STATUS_READ),
     Row("dune_mv_cancel", "dune", "cancel", "paid", True, fresh=True,
         setup=dune_setup_view,
         call=lambda c: "SELECT dune_mv_cancel(%s);" % lit(c["exec"]),
@@ -358,17 +363,11 @@ ROWS = [
         ok_body=lambda c: {"job_id": "job-fm-" + c["s"]},
         wrong=("job_id", 7), nul=("job_id", "job-\u0000"), nan="version"),
     Row("lance_mv_job_status", "lance", "job_status", "idem", False,
-        setup=lance_setup_job,
         call=lambda c: "SELECT state FROM lance_mv_job_status(%s);" % lit(c["job"]),
-        match=lambda c: "/v1/jobs/describe", token=lambda c: c["job"],
-        ok_body=job_body,
-        wrong=("job_state", 3), nul=("job_state", "DONE\u0000X"), nan="creation_ms"),
+        **LANCE_STATUS_READ),
     Row("lance_mv_wait", "lance", "job_status", "idem", False, is_wait=True,
-        setup=lance_setup_job,
         call=lambda c: "SELECT state FROM lance_mv_wait(%s, '3 s');" % lit(c["job"]),
-        match=lambda c: "/v1/jobs/describe", token=lambda c: c["job"],
-        ok_body=job_body,
-        wrong=("job_state", 3), nul=("job_state", "DONE\u0000X"), nan="creation_ms"),
+        **LANCE_STATUS_READ),
     Row("lance_mv_describe", "lance", "describe", "idem", False, wrong_ok=True,
         setup=lance_setup_view,
         call=lambda c: "SELECT version FROM lance_mv_describe(%s);" % lance_id(c),

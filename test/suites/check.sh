@@ -32,3 +32,12 @@ summary() {
 q() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$@"
 }
+
+# wait_for SQL [tenths]: until SQL, run in database $DB, answers t (30 s by default).
+wait_for() {
+	for _ in $(seq "${2:-300}"); do
+		[ "$(q -d "$DB" -c "$1" 2>/dev/null)" = t ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -30,13 +30,6 @@ dir="$WORK/crash_load"
 rm -rf "$dir" && mkdir -p "$dir" && chmod 777 "$dir"
 SLACK=${DUNE_MV_TIME_SLACK:-1}
 
-wait_for() {	# wait_for SQL [tenths]: until it answers t (30 s by default)
-	for _ in $(seq "${2:-300}"); do
-		[ "$(q -d $DB -c "$1" 2>/dev/null)" = t ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 refresh_posts() {	# refresh_posts PART: refresh POSTs of views result_PART* the stand-in received
 	$DUNE_MV_CTL dune requests | grep -c "\"method\": \"POST\", \"path\": \"[^\"]*\\.$1[^\"]*/refresh\""
 }

@@ -18,13 +18,6 @@ set -u
 . "$(dirname "$0")/../lib.sh" 2>/dev/null
 DB=fault_matrix
 
-wait_for() {	# wait_for SQL: until it answers t (30 s at most)
-	for _ in $(seq 300); do
-		[ "$(q -d $DB -c "$1" 2>/dev/null)" = t ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 q -d postgres -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1
 q -d postgres -c "CREATE DATABASE $DB"

@@ -25,6 +25,17 @@ trap cleanup EXIT
 
 ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1${2:+: $2}"; }
+# verdicts FILE WHAT: count the PASS/FAIL lines a Python checker wrote to FILE.
+verdicts() {
+	local verdict rest
+	while read -r verdict rest; do
+		case "$verdict" in
+		PASS) ok "$rest" ;;
+		FAIL) not_ok "$rest" ;;
+		*) not_ok "$2 output" "$verdict $rest" ;;
+		esac
+	done <"$1"
+}
 
 # ---------------------------------------------------------------- decoder
 python3 - "$TEST_DIR" >"$TMP/decoder.out" 2>&1 <<'PYEOF'
@@ -123,13 +134,7 @@ for data in [raw1[:n] for n in range(len(raw1))] + [None] * 3000:
 check("decoder: truncations and 3000 corruptions raise only ValueError", not crashes,
       "; ".join(crashes[:3]))
 PYEOF
-while read -r verdict rest; do
-	case "$verdict" in
-	PASS) ok "$rest" ;;
-	FAIL) not_ok "$rest" ;;
-	*) not_ok "decoder script output" "$verdict $rest" ;;
-	esac
-done <"$TMP/decoder.out"
+verdicts "$TMP/decoder.out" "decoder script"
 
 # ---------------------------------------------------------------- server
 python3 "$TEST_DIR/lance_server.py" --port 0 --api-key "$KEY" --token "$TOKEN" \
@@ -205,13 +210,7 @@ for i in range(1, n + 1):
     else:
         print("FAIL %s: %sstatus %s body %s" % (name, why, status, raw[:300].replace("\n", " ")))
 PYEOF
-	while read -r verdict rest; do
-		case "$verdict" in
-		PASS) ok "$rest" ;;
-		FAIL) not_ok "$rest" ;;
-		*) not_ok "check runner" "$verdict $rest" ;;
-		esac
-	done <"$TMP/checks.out"
+	verdicts "$TMP/checks.out" "check runner"
 }
 
 # expect NAME STATUS [CODE [SUBSTRING]]: status, Lance error code, error text.

@@ -13,7 +13,7 @@ sync="$WORK/load_concurrent"
 rm -rf "$sync" && mkdir -p "$sync" && chmod 777 "$sync"
 
 # Wait (at most 60 s) for a marker file.
-wait_for() {
+wait_marker() {
 	for _ in $(seq 600); do
 		[ -f "$sync/$1" ] && return 0
 		sleep 0.1
@@ -46,7 +46,7 @@ SELECT 'new_snapshot:' || count(*) FROM t;
 SQL
 q -d $db -f "$sync/rr.sql" >"$sync/rr.out" 2>&1 &
 rr_pid=$!
-check "repeatable read reader started" wait_for rr_started
+check "repeatable read reader started" wait_marker rr_started
 
 # Readers sample the table over and over until the load has committed.
 (
@@ -69,12 +69,12 @@ COMMIT;
 SQL
 q -d $db -f "$sync/writer.sql" >"$sync/writer.out" 2>&1 &
 writer_pid=$!
-check "the load finished (transaction still open)" wait_for loaded
+check "the load finished (transaction still open)" wait_marker loaded
 # The load is done but not committed: a reader is not blocked and sees the old rows.
 during=$(PGOPTIONS="-c statement_timeout=2s" psql -X -At -d $db -c "SELECT count(*) FROM t" 2>&1)
 check_eq "a reader during the open replace sees the old rows at once" "12" "$during"
 touch "$sync/commit"
-check "the load committed" wait_for committed
+check "the load committed" wait_marker committed
 wait "$writer_pid"
 check_eq "writer output" "loaded:2500" "$(cat "$sync/writer.out")"
 wait "$sampler_pid"
@@ -103,7 +103,7 @@ COMMIT;
 SQL
 q -d $db -f "$sync/first.sql" >"$sync/first.out" 2>&1 &
 first_pid=$!
-check "first load done, uncommitted" wait_for first_loaded
+check "first load done, uncommitted" wait_marker first_loaded
 second=$(PGOPTIONS="-c lock_timeout=1s" psql -X -At -d $db -c "SELECT rows FROM dune_mv_load('$e2', 'public.t', 'append')" 2>&1)
 check "a second load waits for the first (lock timeout)" grep -q "lock timeout" <<<"$second"
 touch "$sync/first_commit"

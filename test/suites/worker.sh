@@ -15,13 +15,6 @@ refreshes() {	# how many refresh requests the stand-in has seen since its reset
 count_state() {	# count_state STATE: requests of the test in that state
 	q -d $DB -c "SELECT count(*) FROM dune_mv.requests WHERE state = '$1'"
 }
-wait_for() {	# wait_for SQL: until it answers t (30 s at most)
-	for _ in $(seq 300); do
-		[ "$(q -d $DB -c "$1" 2>/dev/null)" = t ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 worker_pid() {
 	q -d postgres -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'dune_mv worker' AND datname = '$DB'"
 }
