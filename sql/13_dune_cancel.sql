@@ -19,7 +19,8 @@ SELECT clock_timestamp() - :'t0'::timestamptz < interval '800 ms' * :slack AS en
 SELECT clock_timestamp() AS t0 \gset
 SELECT * FROM dune_mv_refresh('result_slow');
 \echo :LAST_ERROR_SQLSTATE
-SELECT clock_timestamp() - :'t0'::timestamptz < interval '1 s' * :slack AS ended_quickly;
+-- (the canceller's own connection counts in this bound: seconds under memcheck)
+SELECT clock_timestamp() - :'t0'::timestamptz < interval '2 s' * :slack AS ended_quickly;
 
 -- Also while waiting out a Retry-After between attempts.
 \! $DUNE_MV_CTL -q dune fault status=429 retry_after=20

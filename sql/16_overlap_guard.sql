@@ -9,8 +9,8 @@ SELECT name FROM dune_mv_upsert('result_unguarded', 13);
 -- 1. Another session's refresh is in flight (the server takes 2 s to answer).
 \! $DUNE_MV_CTL -q dune fault delay_ms=$((2000 * DUNE_MV_TIME_SLACK)) match=result_guarded/refresh
 \! (psql -X -q -d contrib_regression -c "SELECT dune_mv_refresh('result_guarded')" >/dev/null 2>&1 &)
-SELECT test.wait_other('SELECT dune_mv_refresh(''result_guarded'')', true);
-SELECT pg_sleep(0.5 * :slack);
+-- (until the request has reached the server)
+\! for i in $(seq 600); do $DUNE_MV_CTL dune requests | grep -qF 'result_guarded/refresh' && break; sleep 0.05; done
 -- No lock is held meanwhile (the view's lock lives only from the check to the send).
 SELECT count(*) AS guard_locks FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 17485;
 -- The fully qualified spelling of the same view is guarded too.

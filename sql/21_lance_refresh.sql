@@ -68,9 +68,7 @@ FROM dune_mv.views WHERE provider = 'lance' AND lance_id[1] IN ('ns', 'team spac
 
 -- A view is not refreshed while its last refresh is still running: the second is skipped and recorded.
 \! $DUNE_MV_CTL -q lance fault delay_ms=$((2000 * DUNE_MV_TIME_SLACK)) match='ns$plain/refresh'
-\! (psql -X -q -d contrib_regression -c "SELECT lance_mv_refresh(ARRAY['ns', 'plain'])" >/dev/null 2>&1 &)
-SELECT test.wait_other('SELECT lance_mv_refresh(ARRAY[''ns'', ''plain''])', true);
-SELECT pg_sleep(0.5 * :slack);
+\! n0=$($DUNE_MV_CTL lance requests | grep -cF 'ns$plain/refresh'); (psql -X -q -d contrib_regression -c "SELECT lance_mv_refresh(ARRAY['ns', 'plain'])" >/dev/null 2>&1 &); for i in $(seq 600); do [ "$($DUNE_MV_CTL lance requests | grep -cF 'ns$plain/refresh')" -gt "$n0" ] && break; sleep 0.05; done
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain']);
 -- Whatever the delimiter used to name it.
 SELECT * FROM lance_mv_refresh(ARRAY['ns', 'plain'], delimiter => '.');

@@ -19,6 +19,7 @@ if [ "${VALGRIND:-0}" != 1 ]; then
 	ensure_packages valgrind
 	start=$(date +%s)
 	VALGRIND=1 SKIP_BUILD=1 SUITES=zz_valgrind REGRESS="${VALGRIND_REGRESS:-}" \
+		DUNE_MV_TIME_SLACK=${VALGRIND_TIME_SLACK:-8} \
 		REGRESS_OUT="$root/build/regress-valgrind" \
 		bash "$root/test/run-tests.sh" >"$WORK/valgrind-run.out" 2>&1
 	secs=$(( $(date +%s) - start ))
