@@ -8,17 +8,21 @@
  * An output_schema is accepted (lance_check_output_schema, describe) when it
  * is canonical standard base64 of exactly one encapsulated Schema message
  * that arrow_ipc.c decodes, with at least one field and distinct, non-empty
- * top-level names.
+ * top-level names.  Duplicates are found by sorting (arrow_first_duplicate,
+ * also used by lance_arrow_schema), and messages quote names through
+ * validate_quote (escaped, cut after a few dozen characters).
  */
 #include "postgres.h"
 
 #include "common/base64.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 #include "arrow_ipc.h"
 #include "arrow_schema.h"
+#include "functions/validate.h"
 
 PG_FUNCTION_INFO_V1(lance_arrow_schema_describe);
 
@@ -31,7 +35,7 @@ from_utf8(const char *s)
 
 /* ------------------------------------------------------------- checking */
 
-/* Raise the 22023 error for a bad output_schema */
+/* Raise the 22023 error for a bad output_schema (detail in the server encoding) */
 static void
 bad_schema(const char *detail)
 pg_attribute_noreturn();
@@ -41,8 +45,58 @@ bad_schema(const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid output_schema: %s", from_utf8(detail))));
+			 errmsg("invalid output_schema: %s",
+					validate_message_text(detail, sizeof(((ArrowError *) NULL)->message)))));
 	pg_unreachable();
+}
+
+/* A name and where it is, for arrow_first_duplicate */
+typedef struct NameAt
+{
+	const char *name;
+	int			index;
+} NameAt;
+
+/* qsort order of NameAt: by name, then by index */
+static int
+name_at_cmp(const void *a, const void *b)
+{
+	const NameAt *x = (const NameAt *) a;
+	const NameAt *y = (const NameAt *) b;
+	int			c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Exported: the smallest index i such that names[i] equals some names[j],
+ * j < i; -1 when all n names are distinct.  O(n log n): the names are
+ * sorted (copies of the pointers), never compared pairwise.
+ */
+int
+arrow_first_duplicate(const char *const *names, int n)
+{
+	NameAt	   *sorted;
+	int			first = -1;
+
+	if (n < 2)
+		return -1;
+	sorted = palloc(sizeof(NameAt) * n);
+	for (int i = 0; i < n; i++)
+	{
+		sorted[i].name = names[i];
+		sorted[i].index = i;
+	}
+	CHECK_FOR_INTERRUPTS();
+	qsort(sorted, n, sizeof(NameAt), name_at_cmp);
+	for (int i = 1; i < n; i++)
+		if (strcmp(sorted[i - 1].name, sorted[i].name) == 0 &&
+			(first < 0 || sorted[i].index < first))
+			first = sorted[i].index;
+	pfree(sorted);
+	return first;
 }
 
 /* Decode canonical standard base64 (as the encoder would write it) */
@@ -76,6 +130,9 @@ decode_output_schema(const char *b64, size_t len, ArrowSchema *schema)
 	int			n;
 	ArrowError	err;
 
+	const char **names;
+	int			dup;
+
 	if (len == 0)
 		bad_schema("it is empty");
 	bytes = decode_base64(b64, len, &n);
@@ -83,18 +140,22 @@ decode_output_schema(const char *b64, size_t len, ArrowSchema *schema)
 		bad_schema("it is not base64 (standard alphabet, padded with =)");
 	if (!arrow_decode_schema((const uint8_t *) bytes, (size_t) n,
 							 &pg_arrow_mem, schema, &err))
-		bad_schema(err.message);
+		bad_schema(from_utf8(err.message));
 	if (schema->n_fields == 0)
 		bad_schema("the schema has no fields");
+
+	/* the first problem in field order: an empty name, or a repeated one */
+	names = palloc(sizeof(char *) * schema->n_fields);
 	for (int i = 0; i < schema->n_fields; i++)
-	{
+		names[i] = schema->fields[i].name;
+	dup = arrow_first_duplicate(names, schema->n_fields);
+	for (int i = 0; i < schema->n_fields && i != dup; i++)
 		if (schema->fields[i].name[0] == '\0')
 			bad_schema(psprintf("field #%d has an empty name", i + 1));
-		for (int j = 0; j < i; j++)
-			if (strcmp(schema->fields[i].name, schema->fields[j].name) == 0)
-				bad_schema(psprintf("field \"%s\" appears more than once",
-									schema->fields[i].name));
-	}
+	if (dup >= 0)
+		bad_schema(psprintf("field \"%s\" appears more than once",
+							validate_quote(from_utf8(schema->fields[dup].name))));
+	pfree(names);
 }
 
 /* Exported: raise 22023 unless b64 is a well-formed output_schema */
@@ -247,6 +308,8 @@ lance_arrow_schema_describe(PG_FUNCTION_ARGS)
 		StringInfoData type;
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
+
+		CHECK_FOR_INTERRUPTS();
 
 		initStringInfo(&type);
 		render_type(&type, f);

@@ -44,6 +44,15 @@
  * to lower case, keywords need quotes), each column may only add NULL or NOT
  * NULL (NOT NULL: non-nullable field; otherwise nullable).  A table's column
  * is non-nullable when it has attnotnull.
+ *
+ * Work never grows quadratically: duplicate names are found by sorting
+ * (arrow_first_duplicate), the fields made (nested ones included) are
+ * counted against ARROW_MAX_FIELDS as they are made (a composite of
+ * composites could otherwise multiply them), and every loop checks for
+ * interrupts (the encoder, which has no PostgreSQL code, runs on a schema
+ * of at most ARROW_MAX_FIELDS fields).  Field names are copied (to_utf8):
+ * they must not point into a tuple descriptor or relation released before
+ * the schema is encoded.  Messages quote input through validate_quote.
  */
 #include "postgres.h"
 
@@ -66,6 +75,7 @@
 
 #include "arrow_ipc.h"
 #include "arrow_schema.h"
+#include "functions/validate.h"
 
 PG_FUNCTION_INFO_V1(lance_arrow_schema_text);
 PG_FUNCTION_INFO_V1(lance_arrow_schema_rel);
@@ -89,11 +99,20 @@ pg_arrow_realloc(void *ctx, void *ptr, size_t size)
 /* Memory for the Arrow code (also used by arrow_describe.c) */
 const ArrowAllocator pg_arrow_mem = {pg_arrow_alloc, pg_arrow_realloc, NULL};
 
-/* A string from the server encoding to UTF-8 */
+/* Fields made by the current call (map_type), against ARROW_MAX_FIELDS */
+static int	fields_made = 0;
+
+/*
+ * A string from the server encoding to UTF-8, always a copy of its own
+ * (pg_server_to_any returns s itself when nothing needs converting, and s may
+ * be an attribute name in a tuple descriptor released before encoding).
+ */
 static const char *
 to_utf8(const char *s)
 {
-	return pg_server_to_any(s, strlen(s), PG_UTF8);
+	char	   *utf8 = pg_server_to_any(s, strlen(s), PG_UTF8);
+
+	return utf8 == s ? pstrdup(s) : utf8;
 }
 
 /* ---------------------------------------------------------- type mapping */
@@ -110,7 +129,7 @@ unsupported(const char *col, Oid typid, int32 typmod, const char *why,
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("column \"%s\" has type %s, which %s", col,
+			 errmsg("column \"%s\" has type %s, which %s", validate_quote(col),
 					format_type_with_typemod(typid, typmod), why),
 			 errhint("%s", hint ? hint : "Supported: smallint, integer, bigint, real, double precision, boolean, text, varchar, char, name, json, jsonb, bytea, uuid, date, time, timestamp, timestamptz, numeric(p, s), arrays of these, composite types.")));
 }
@@ -129,7 +148,12 @@ map_list(ArrowField *f, const char *col, int size, Oid elem, int32 typmod,
 	map_type(&f->children[0], col, elem, typmod, bounds, ndims);
 }
 
-/* Make f a Struct of the composite type's attributes */
+/*
+ * Make f a Struct of the composite type's attributes.  The child names are
+ * copies (to_utf8): desc is released here, and mapping the children (or
+ * any later column) may read catalogs, so process invalidations that free
+ * it, long before the schema is encoded.
+ */
 static void
 map_struct(ArrowField *f, const char *col, Oid typid)
 {
@@ -146,7 +170,7 @@ map_struct(ArrowField *f, const char *col, Oid typid)
 		if (att->attisdropped)
 			continue;
 		n++;
-		child->name = to_utf8(NameStr(att->attname));
+		child->name = to_utf8(NameStr(att->attname));	/* a copy, see above */
 		child->nullable = !att->attnotnull;
 		map_type(child, col, att->atttypid, att->atttypmod, NIL, att->attndims);
 	}
@@ -166,7 +190,8 @@ map_numeric(ArrowField *f, const char *col, int32 typmod)
 	if (typmod < (int32) VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("column \"%s\" is numeric without a precision, which Arrow cannot hold", col),
+				 errmsg("column \"%s\" is numeric without a precision, which Arrow cannot hold",
+						validate_quote(col)),
 				 errhint(NUMERIC_HINT)));
 	precision = ((typmod - VARHDRSZ) >> 16) & 0xffff;
 	scale = (((typmod - VARHDRSZ) & 0x7ff) ^ 1024) - 1024;
@@ -250,6 +275,13 @@ map_type(ArrowField *f, const char *col, Oid typid, int32 typmod,
 	Oid			elem;
 
 	check_stack_depth();
+	CHECK_FOR_INTERRUPTS();
+	if (++fields_made > ARROW_MAX_FIELDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the Arrow schema would have more than %d fields (at column \"%s\")",
+						ARROW_MAX_FIELDS, validate_quote(col)),
+				 errhint("Nested fields count too: a composite column makes one field per attribute, and each array one more.")));
 	if (bounds != NIL)
 	{
 		int			size = intVal(linitial(bounds));
@@ -258,7 +290,7 @@ map_type(ArrowField *f, const char *col, Oid typid, int32 typmod,
 		if (size == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("column \"%s\" has an array size of 0", col)));
+					 errmsg("column \"%s\" has an array size of 0", validate_quote(col))));
 		/* typid is the array type; inner bounds apply to it again */
 		map_list(f, col, size, rest ? typid : get_element_type(typid),
 				 typmod, rest, 0);
@@ -317,7 +349,7 @@ static void
 column_list_error_callback(void *arg)
 {
 	errposition(0);
-	errcontext("column list: %s", (const char *) arg);
+	errcontext("column list: %s", validate_quote((const char *) arg));
 }
 
 /* Refuse a column list that is not one */
@@ -406,30 +438,104 @@ column_to_field(ColumnDef *cd, ArrowField *f)
 	map_type(f, cd->colname, typid, typmod, cd->typeName->arrayBounds, 0);
 }
 
-/* SQL: lance_arrow_schema(columns text) RETURNS text */
-Datum
-lance_arrow_schema_text(PG_FUNCTION_ARGS)
+/* Longest message of PostgreSQL's own errors on a column list (parser, types) */
+#define COLUMN_LIST_MESSAGE_MAX 256
+
+/*
+ * Re-raise the error being handled with its message escaped and cut
+ * (validate_message_text): PostgreSQL's parser quotes the column list's
+ * tokens, a string constant of any length or a name holding a newline.
+ */
+static void
+rethrow_clean(MemoryContext mcxt)
+pg_attribute_noreturn();
+
+static void
+rethrow_clean(MemoryContext mcxt)
 {
-	CreateStmt *cs = parse_column_list(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	ErrorData  *edata;
+	char	   *clean;
+
+	MemoryContextSwitchTo(mcxt);
+	edata = CopyErrorData();
+	clean = edata->message ?
+		validate_message_text(edata->message, COLUMN_LIST_MESSAGE_MAX) : NULL;
+	if (clean == NULL || strcmp(clean, edata->message) == 0)
+		PG_RE_THROW();
+	FlushErrorState();
+	edata->message = clean;
+	ReThrowError(edata);
+}
+
+/* The fields of a column list */
+static ArrowField *
+column_list_fields(const char *columns, int *nfields)
+{
+	CreateStmt *cs = parse_column_list(columns);
 	int			n = list_length(cs->tableElts);
-	ArrowField *fields = palloc0(sizeof(ArrowField) * n);
+	ArrowField *fields;
+	const char **names;
+	int			dup;
 	int			i = 0;
 	ListCell   *lc;
 
+	if (n > ARROW_MAX_FIELDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the column list has %d columns, more than the %d fields an Arrow schema may have",
+						n, ARROW_MAX_FIELDS)));
+
+	/*
+	 * The first repeated name, found by sorting; it is reported when the
+	 * loop reaches it, so that an earlier column's error comes first.  An
+	 * element that is not a column (raised at its turn) gets "", which no
+	 * column's name is.
+	 */
+	names = palloc(sizeof(char *) * n);
+	foreach(lc, cs->tableElts)
+		names[i++] = IsA(lfirst(lc), ColumnDef) ? ((ColumnDef *) lfirst(lc))->colname : "";
+	dup = arrow_first_duplicate(names, n);
+
+	fields = palloc0(sizeof(ArrowField) * n);
+	fields_made = 0;
+	i = 0;
 	foreach(lc, cs->tableElts)
 	{
 		ColumnDef  *cd = (ColumnDef *) lfirst(lc);
 
+		CHECK_FOR_INTERRUPTS();
 		if (!IsA(cd, ColumnDef))
 			bad_column_list("table constraints and LIKE are not allowed");
 		column_to_field(cd, &fields[i]);
-		for (int j = 0; j < i; j++)
-			if (strcmp(fields[j].name, fields[i].name) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DUPLICATE_COLUMN),
-						 errmsg("column \"%s\" specified more than once", cd->colname)));
+		if (i == dup)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("column \"%s\" specified more than once",
+							validate_quote(cd->colname))));
 		i++;
 	}
+	*nfields = n;
+	return fields;
+}
+
+/* SQL: lance_arrow_schema(columns text) RETURNS text */
+Datum
+lance_arrow_schema_text(PG_FUNCTION_ARGS)
+{
+	char	   *columns = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	MemoryContext mcxt = CurrentMemoryContext;
+	ArrowField *fields = NULL;
+	int			n = 0;
+
+	PG_TRY();
+	{
+		fields = column_list_fields(columns, &n);
+	}
+	PG_CATCH();
+	{
+		rethrow_clean(mcxt);
+	}
+	PG_END_TRY();
 	PG_RETURN_TEXT_P(schema_to_base64(fields, n));
 }
 
@@ -455,14 +561,17 @@ lance_arrow_schema_rel(PG_FUNCTION_ARGS)
 						RelationGetRelationName(rel))));
 	desc = RelationGetDescr(rel);
 	fields = palloc0(sizeof(ArrowField) * Max(desc->natts, 1));
+	fields_made = 0;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		ArrowField *f = &fields[n];
 
+		CHECK_FOR_INTERRUPTS();
 		if (att->attisdropped)
 			continue;
 		n++;
+		/* a copy: the relation is closed before the schema is encoded */
 		f->name = to_utf8(NameStr(att->attname));
 		f->nullable = !att->attnotnull;
 		map_type(f, NameStr(att->attname), att->atttypid, att->atttypmod,

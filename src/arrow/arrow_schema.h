@@ -22,4 +22,11 @@ extern const ArrowAllocator pg_arrow_mem;
  */
 extern void lance_check_output_schema(const char *b64);
 
+/*
+ * The smallest index i whose name equals an earlier one, or -1 when the n
+ * names are distinct; sorts copies of the pointers, O(n log n)
+ * (arrow_describe.c).
+ */
+extern int	arrow_first_duplicate(const char *const *names, int n);
+
 #endif							/* DUNE_MV_ARROW_SCHEMA_H */

@@ -5,7 +5,9 @@
  * Strings inside json-c objects are UTF-8 (what the APIs speak): text goes in
  * through json_add_string and json_from_jsonb, converted from the server
  * encoding, and comes out through json_string_value, json_string_field and
- * json_jsonb, converted back.
+ * json_jsonb, converted back.  A jsonb argument goes in through
+ * json_from_jsonb_arg, which refuses an integer json-c would change (it
+ * clamps those below -2^63 or above 2^64 - 1 to the bound).
  *
  * Every json-c object the extension creates or parses is registered with a
  * reset callback on CurrentMemoryContext, so it is released when that context
@@ -139,11 +141,10 @@ json_parse_owned(const char *text, size_t len)
 	return json_owned(obj);
 }
 
-/* An owned json-c copy of a jsonb value. */
-json_object *
-json_from_jsonb(Datum jsonb)
+/* An owned json-c object parsed from jsonb_out's text (server encoding). */
+static json_object *
+json_from_jsonb_text(char *text)
 {
-	char	   *text = DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb));
 	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	json_object *obj;
 
@@ -157,6 +158,88 @@ json_from_jsonb(Datum jsonb)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("could not convert jsonb value")));
 	return json_owned(obj);
+}
+
+/* An owned json-c copy of a jsonb value. */
+json_object *
+json_from_jsonb(Datum jsonb)
+{
+	return json_from_jsonb_text(DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb)));
+}
+
+/*
+ * The first integer in JSON text (as jsonb_out writes it) that json-c cannot
+ * hold: below the int64 range or above the uint64 one, where json-c would
+ * silently store the nearest bound (strtoll's or strtoull's clamping) and
+ * send that instead.  Returns its start and sets *len, or returns NULL.
+ * Numbers with a fraction or an exponent are kept by json-c as written.
+ */
+static const char *
+json_int64_overflow(const char *text, size_t *len)
+{
+	bool		in_string = false;
+
+	for (const char *p = text; *p; p++)
+	{
+		if (in_string)
+		{
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				in_string = false;
+		}
+		else if (*p == '"')
+			in_string = true;
+		else if (*p == '-' || (*p >= '0' && *p <= '9'))
+		{
+			const char *start = p;
+			bool		integer = true;
+			char	   *end;
+
+			while (p[1] == '-' || p[1] == '+' || p[1] == '.' || p[1] == 'e' ||
+				   p[1] == 'E' || (p[1] >= '0' && p[1] <= '9'))
+			{
+				p++;
+				if (*p == '.' || *p == 'e' || *p == 'E')
+					integer = false;
+			}
+			if (!integer)
+				continue;
+			errno = 0;
+			if (*start == '-')
+				(void) strtoi64(start, &end, 10);
+			else
+				(void) strtou64(start, &end, 10);
+			if (errno == ERANGE)
+			{
+				*len = p - start + 1;
+				return start;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * An owned json-c copy of a jsonb argument, refused (22023, naming the
+ * argument) when it holds an integer json-c cannot hold (below -2^63 or
+ * above 2^64 - 1): json-c would change it to the nearest bound, and the
+ * changed value would be sent.
+ */
+json_object *
+json_from_jsonb_arg(Datum jsonb, const char *argname)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(jsonb_out, jsonb));
+	size_t		len;
+	const char *big = json_int64_overflow(text, &len);
+
+	if (big != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s holds the integer %s, which cannot be sent exactly",
+						argname, len > 40 ? psprintf("%.40s...", big) : pnstrdup(big, len)),
+				 errhint("Integers from -9223372036854775808 to 18446744073709551615 are sent as written; pass a larger one as a string.")));
+	return json_from_jsonb_text(text);
 }
 
 /* A JSON string value as text in the server encoding. */

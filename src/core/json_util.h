@@ -23,6 +23,7 @@ extern json_object *json_new_object(void);
 extern bool json_refused_by_jsonb(const char *text, size_t len);
 extern json_object *json_parse_owned(const char *text, size_t len);
 extern json_object *json_from_jsonb(Datum jsonb);
+extern json_object *json_from_jsonb_arg(Datum jsonb, const char *argname);
 extern char *json_string_value(json_object *v);
 extern const char *json_string_field(json_object *obj, const char *key);
 extern bool json_int64_field(json_object *obj, const char *key, int64 *out);

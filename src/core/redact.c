@@ -9,7 +9,8 @@
  * backend), masks in every message the current values of the secret settings
  * (and the values last read from their files), and the values assigned to
  * any of them in statement text.  The secret settings are the providers'
- * credentials marked secret.
+ * credentials marked secret.  Only values are masked: a message that holds
+ * none reads exactly as written.
  *
  * Values in text are found by scanning it as SQL: quoted strings ('', E'',
  * U&'', $tag$...$tag$, ""), comments and the end of a statement (';' outside
@@ -17,17 +18,34 @@
  * "dune_mv." appears, in any case, as a whole word or inside a quoted string
  * or comment.  From there to the end of the statement, every quoted string
  * and comment is masked, and after "=" or "TO" every bare word too.  When
- * the name is inside a longer quoted string or comment (a DO body, a
- * function body, a CONTEXT line quoting a statement), everything after the
- * name to the end of the text is masked.  Setting
- * names, keywords and punctuation stay as they are, so a message that merely
- * names a setting reads as written.  When the statement being run or a
- * message names a secret, the message's other parts (detail, context, ...)
- * are scanned as if named from their start (a bound parameter's value is
- * logged in the DETAIL), and the STATEMENT: line is left out.  Masks keep the
- * length of what they replace.  Names written with Unicode escapes
+ * the name is inside a longer quoted string or comment that may hold a value
+ * after it (a DO body, a function body, a CONTEXT line quoting a statement:
+ * anything after the name but letters, digits, "_", "." and ";"),
+ * everything after the name to the end of the text is masked; a quoted
+ * name followed by such characters only (unrecognized configuration
+ * parameter "dune_mv.dune_api_key.x") is a name, not a body.  Setting
+ * names, keywords and punctuation stay as they are.  Masks keep the length
+ * of what they replace.
+ *
+ * Each part of a report (message, detail, hint, context, ...) is scanned so
+ * on its own, reading the part as it was (a copy) and masking the part.
+ * When the statement being run names a secret or holds a known value, its
+ * values (masked in a copy of the statement the same way, known values
+ * included) are masked where a part repeats them: where the part holds the
+ * statement (log_statement's line), and in each quoted string of the part
+ * found in the statement over a masked value (a syntax error quoting a
+ * piece of a value); other quoted strings, and so messages about anything
+ * else, are left alone.  When the statement or a part names a secret, the
+ * values bound to parameters ("parameters: $1 = '...'") are masked too, and
+ * when the statement names a secret or holds a known value, the STATEMENT:
+ * line is left out.  Names written with Unicode escapes
  * (U&"dune\005fapi\005fkey") or computed at run time ('dune_mv.dune_' ||
  * 'api_key') are not recognised: give keys through files.
+ *
+ * The hook allocates copies of the texts it scans, without raising on a
+ * failure: a part that cannot be copied is masked whole (but its white
+ * space), and a statement that cannot be copied makes every quoted string
+ * of every part masked.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -41,6 +59,12 @@
 #include "core/redact.h"
 
 #define MIN_SECRET_LEN 4
+
+/*
+ * Bytes compared while looking for a part's quoted strings in the statement
+ * (per report); beyond it, every remaining quoted string is masked.
+ */
+#define FRAGMENT_WORK_MAX ((size_t) 64 * 1024 * 1024)
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
@@ -65,11 +89,34 @@ typedef enum TokenKind
 typedef struct Token
 {
 	TokenKind	kind;
-	char	   *start;
-	char	   *end;
-	char	   *inner;
-	char	   *inner_end;
+	const char *start;
+	const char *end;
+	const char *inner;
+	const char *inner_end;
 } Token;
+
+/*
+ * A text being redacted: src is the text as it was, which is scanned; dst
+ * is the text itself, where masks go (at the same offsets).  They are the
+ * same buffer only when no copy could be made.
+ */
+typedef struct Masker
+{
+	const char *src;
+	char	   *dst;
+} Masker;
+
+/*
+ * The statement being run, when it names a secret or holds a known value:
+ * masked is a copy with the values masked (known ones, and those assigned).
+ */
+typedef struct Statement
+{
+	const char *text;
+	size_t		len;
+	char	   *masked;			/* NULL when it could not be copied */
+	size_t		work_left;		/* FRAGMENT_WORK_MAX, spent by repeats_value */
+} Statement;
 
 /* True for a byte that continues an SQL identifier. */
 static bool
@@ -99,10 +146,10 @@ setting_suffix(const char *setting)
  * Where the first secret setting's name in [p, end) ends, or NULL: a name in
  * any case, not inside a longer word.
  */
-static char *
-find_secret_name(char *p, char *end)
+static const char *
+find_secret_name(const char *p, const char *end)
 {
-	for (char *at = p; at < end; at++)
+	for (const char *at = p; at < end; at++)
 	{
 		if (at > p && is_word_byte((unsigned char) at[-1]))
 			continue;
@@ -119,18 +166,32 @@ find_secret_name(char *p, char *end)
 	return NULL;
 }
 
-/* Overwrite [p, end) with asterisks, keeping whitespace. */
+/*
+ * True when [p, end), what follows a secret's name inside a quoted string or
+ * comment, may hold a value: anything but letters, digits, "_", "." and ";"
+ * (what a quoted name such as "dune_mv.dune_api_key.x" goes on with).
+ */
+static bool
+may_hold_value(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!((is_word_byte((unsigned char) *p) && *p != '$') || *p == '.' || *p == ';'))
+			return true;
+	return false;
+}
+
+/* Mask [p, end) of the scanned text, keeping whitespace. */
 static void
-mask_span(char *p, char *end)
+mask_span(const Masker *m, const char *p, const char *end)
 {
 	for (; p < end; p++)
 		if (!is_space_byte((unsigned char) *p))
-			*p = '*';
+			m->dst[p - m->src] = '*';
 }
 
 /* The end of a quoted run opened before p and closed by quote (doubled inside). */
-static char *
-skip_quoted(char *p, char *end, char quote, bool backslash, char **inner_end)
+static const char *
+skip_quoted(const char *p, const char *end, char quote, bool backslash, const char **inner_end)
 {
 	while (p < end)
 	{
@@ -163,8 +224,8 @@ dollar_delimiter(const char *p, const char *end)
 }
 
 /* Read the token at p (p < end) into tok; returns where the next one starts. */
-static char *
-next_token(char *p, char *end, Token *tok)
+static const char *
+next_token(const char *p, const char *end, Token *tok)
 {
 	size_t		delim;
 
@@ -181,7 +242,7 @@ next_token(char *p, char *end, Token *tok)
 		tok->kind = TOKEN_SEMICOLON;
 	else if (*p == '-' && p + 1 < end && p[1] == '-')
 	{
-		char	   *eol = memchr(p, '\n', end - p);
+		const char *eol = memchr(p, '\n', end - p);
 
 		tok->kind = TOKEN_COMMENT;
 		tok->inner = p + 2;
@@ -190,7 +251,7 @@ next_token(char *p, char *end, Token *tok)
 	else if (*p == '/' && p + 1 < end && p[1] == '*')
 	{
 		int			depth = 1;
-		char	   *q = p + 2;
+		const char *q = p + 2;
 
 		tok->kind = TOKEN_COMMENT;
 		tok->inner = q;
@@ -220,7 +281,7 @@ next_token(char *p, char *end, Token *tok)
 	}
 	else if (*p == '$' && (delim = dollar_delimiter(p, end)) > 0)
 	{
-		char	   *q = p + delim;
+		const char *q = p + delim;
 
 		tok->kind = TOKEN_QUOTED;
 		tok->inner = q;
@@ -253,21 +314,21 @@ next_token(char *p, char *end, Token *tok)
 }
 
 /*
- * Mask the values assigned to secret settings in text, scanned as SQL (see
- * the file's header).  named: the text comes after a secret's name already.
+ * Mask the values assigned to secret settings in [text, end) of m's text,
+ * scanned as SQL (see the file's header).  named: the text comes after a
+ * secret's name already.
  */
 static void
-mask_assignments(char *text, bool named)
+mask_assignments(const Masker *m, const char *text, const char *end, bool named)
 {
-	char	   *p = text;
-	char	   *end = text + strlen(text);
+	const char *p = text;
 	bool		after_name = false; /* only spaces and comments since the name */
 	bool		assigning = false;	/* after "name =" or "name TO" */
 	Token		tok;
 
 	while (p < end)
 	{
-		char	   *name_end;
+		const char *name_end;
 
 		p = next_token(p, end, &tok);
 		switch (tok.kind)
@@ -281,17 +342,17 @@ mask_assignments(char *text, bool named)
 			case TOKEN_COMMENT:
 				if ((name_end = find_secret_name(tok.inner, tok.inner_end)) != NULL)
 				{
-					if (name_end < tok.inner_end)
+					if (may_hold_value(name_end, tok.inner_end))
 					{
 						/* a body or quoted statement that names a key */
-						mask_span(name_end, end);
+						mask_span(m, name_end, end);
 						return;
 					}
 					named = after_name = true;
 					break;
 				}
 				if (named)
-					mask_span(tok.inner, tok.inner_end);
+					mask_span(m, tok.inner, tok.inner_end);
 				if (tok.kind == TOKEN_QUOTED)
 					after_name = false;
 				break;
@@ -304,7 +365,7 @@ mask_assignments(char *text, bool named)
 				if (after_name && tok.end - tok.start == 2 && pg_strncasecmp(tok.start, "to", 2) == 0)
 					assigning = true;
 				else if (assigning)
-					mask_span(tok.start, tok.end);
+					mask_span(m, tok.start, tok.end);
 				after_name = false;
 				break;
 			case TOKEN_OTHER:
@@ -316,38 +377,143 @@ mask_assignments(char *text, bool named)
 	}
 }
 
-/* Overwrite every occurrence of secret in text with asterisks. */
+/* Mask every occurrence of secret (overlapping ones too) in m's text, whole. */
 static void
-mask_value(char *text, const char *secret)
+mask_value(const Masker *m, const char *secret)
 {
 	size_t		n;
-	char	   *p;
 
 	if (secret == NULL || (n = strlen(secret)) < MIN_SECRET_LEN)
 		return;
-	while ((p = strstr(text, secret)) != NULL)
-		memset(p, '*', n);
+	for (const char *p = strstr(m->src, secret); p != NULL; p = strstr(p + 1, secret))
+		memset(m->dst + (p - m->src), '*', n);
 }
 
-/* Mask the known values of every secret, then the values assigned in text. */
+/* Mask the known values of every secret in m's text. */
 static void
-redact_text(char *text, bool named)
+mask_known_values(const Masker *m)
 {
-	if (text == NULL)
-		return;
-	mask_assignments(text, named);
 	foreach_secret(cred)
 	{
-		mask_value(text, *cred->value);
-		mask_value(text, credential_file_value(cred));
+		mask_value(m, *cred->value);
+		mask_value(m, credential_file_value(cred));
 	}
+}
+
+/*
+ * Mask the values bound to parameters that a report lists after
+ * "parameters: " (log_statement's DETAIL, a portal's CONTEXT): every quoted
+ * string from there to the end of the statement.
+ */
+static void
+mask_bound_parameters(const Masker *m, const char *end)
+{
+	static const char marker[] = "parameters: ";
+
+	for (const char *p = strstr(m->src, marker); p != NULL; p = strstr(p + 1, marker))
+		mask_assignments(m, p + sizeof(marker) - 1, end, true);
+}
+
+/* True when the n bytes at s occur in the statement over one of its masked values. */
+static bool
+repeats_value(Statement *stmt, const char *s, size_t n)
+{
+	const char *end = stmt->text + stmt->len;
+
+	for (const char *at = stmt->text; (size_t) (end - at) >= n; at++)
+	{
+		size_t		cost = (end - at) + n;
+
+		if (stmt->work_left < cost)
+			return true;		/* too long to tell: mask it */
+		stmt->work_left -= cost;
+		at = memmem(at, end - at, s, n);
+		if (at == NULL)
+			return false;
+		if (memcmp(stmt->masked + (at - stmt->text), at, n) != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Mask, in m's text, what repeats a value of the statement (which names a
+ * secret or holds a known value): the statement's masks where the text holds
+ * the statement, and each quoted string or comment found in the statement
+ * over a masked value.
+ */
+static void
+mask_statement_values(const Masker *m, const char *end, Statement *stmt)
+{
+	const char *p = m->src;
+	const char *copy;			/* the next copy of the statement in the text */
+	Token		tok;
+
+	if (stmt->len == 0)
+		return;
+	for (const char *at = m->src; (at = memmem(at, end - at, stmt->text, stmt->len)) != NULL;
+		 at += stmt->len)
+		for (size_t i = 0; i < stmt->len; i++)
+			if (stmt->masked[i] != stmt->text[i])
+				m->dst[(at - m->src) + i] = '*';
+	copy = memmem(m->src, end - m->src, stmt->text, stmt->len);
+	while (p < end)
+	{
+		p = next_token(p, end, &tok);
+		while (copy != NULL && tok.start >= copy + stmt->len)
+			copy = memmem(copy + stmt->len, end - (copy + stmt->len), stmt->text, stmt->len);
+		/* within a copy of the statement, its own masks (above) are the answer */
+		if (copy != NULL && tok.start >= copy && tok.end <= copy + stmt->len)
+			continue;
+		if ((tok.kind == TOKEN_QUOTED || tok.kind == TOKEN_COMMENT) && tok.inner < tok.inner_end &&
+			repeats_value(stmt, tok.inner, tok.inner_end - tok.inner))
+			mask_span(m, tok.inner, tok.inner_end);
+	}
+}
+
+/*
+ * Redact one text: the values it assigns to secrets itself, the values bound
+ * to parameters when the report names a secret (bound), what repeats the
+ * values of the statement (stmt, when it names a secret or holds a known
+ * value), and the known values of every secret.
+ */
+static void
+redact_part(char *text, bool bound, Statement *stmt)
+{
+	size_t		len;
+	char	   *copy;
+	Masker		m;
+
+	if (text == NULL)
+		return;
+	len = strlen(text);
+	copy = palloc_extended(len + 1, MCXT_ALLOC_NO_OOM);
+	if (copy == NULL)
+	{
+		/* no room to scan it: show nothing of it */
+		m.src = m.dst = text;
+		mask_span(&m, text, text + len);
+		return;
+	}
+	memcpy(copy, text, len + 1);
+	m.src = copy;
+	m.dst = text;
+	mask_assignments(&m, copy, copy + len, false);
+	if (bound)
+		mask_bound_parameters(&m, copy + len);
+	if (stmt != NULL && stmt->masked != NULL)
+		mask_statement_values(&m, copy + len, stmt);
+	else if (stmt != NULL)
+		mask_assignments(&m, copy, copy + len, true);	/* as if after the name */
+	mask_known_values(&m);
+	pfree(copy);
 }
 
 /* Mask every secret (known values, and values assigned to them) in text. */
 void
 redact_secrets(char *text)
 {
-	redact_text(text, false);
+	redact_part(text, false, NULL);
 }
 
 /* True when secret is set (long enough to matter) and occurs in text. */
@@ -361,20 +527,15 @@ contains_value(const char *text, const char *secret)
 static bool
 names_secret(const char *text)
 {
-	return text != NULL && find_secret_name((char *) text, (char *) text + strlen(text)) != NULL;
+	return text != NULL && find_secret_name(text, text + strlen(text)) != NULL;
 }
 
-/*
- * True when text names a secret setting or holds a known secret value.
- * Allocates nothing: it runs while an error is reported.
- */
+/* True when text holds a known secret value.  Allocates nothing. */
 static bool
-mentions_secret(const char *text)
+holds_secret_value(const char *text)
 {
 	if (text == NULL)
 		return false;
-	if (names_secret(text))
-		return true;
 	foreach_secret(cred)
 		if (contains_value(text, *cred->value) ||
 			contains_value(text, credential_file_value(cred)))
@@ -383,27 +544,44 @@ mentions_secret(const char *text)
 }
 
 /*
- * emit_log_hook: redact every text part of the report, and keep the
- * statement text (logged as STATEMENT: from debug_query_string, which the
- * hook cannot edit) out of the log when it names a secret; then chain.  When
- * the statement names a secret, a message that does not (a syntax error
- * quoting part of a value) is masked as if it came after the name; when the
- * statement or the message does, so are the other parts.
+ * emit_log_hook: redact every text part of the report (see the file's
+ * header), and keep the statement text (logged as STATEMENT: from
+ * debug_query_string, which the hook cannot edit) out of the log when it
+ * names a secret or holds a known value; then chain.
  */
 static void
 redact_log_hook(ErrorData *edata)
 {
-	bool		in_statement = mentions_secret(debug_query_string);
-	bool		named = in_statement || mentions_secret(edata->message);
+	const char *query = debug_query_string;
+	bool		query_names = names_secret(query);
+	bool		query_secret = query_names || holds_secret_value(query);
+	char	   *parts[] = {edata->message, edata->detail, edata->detail_log, edata->hint,
+	edata->context, edata->internalquery};
+	bool		bound = query_names;
+	Statement	stmt;
 
-	if (in_statement)
+	for (size_t i = 0; i < lengthof(parts) && !bound; i++)
+		bound = names_secret(parts[i]);
+	if (query_secret)
+	{
 		edata->hide_stmt = true;
-	redact_text(edata->message, in_statement && !names_secret(edata->message));
-	redact_text(edata->detail, named);
-	redact_text(edata->detail_log, named);
-	redact_text(edata->hint, named);
-	redact_text(edata->context, named);
-	redact_text(edata->internalquery, named);
+		stmt.text = query;
+		stmt.len = strlen(query);
+		stmt.work_left = FRAGMENT_WORK_MAX;
+		stmt.masked = palloc_extended(stmt.len + 1, MCXT_ALLOC_NO_OOM);
+		if (stmt.masked != NULL)
+		{
+			Masker		m = {query, stmt.masked};
+
+			memcpy(stmt.masked, query, stmt.len + 1);
+			mask_known_values(&m);
+			mask_assignments(&m, query, query + stmt.len, false);
+		}
+	}
+	for (size_t i = 0; i < lengthof(parts); i++)
+		redact_part(parts[i], bound, query_secret ? &stmt : NULL);
+	if (query_secret && stmt.masked != NULL)
+		pfree(stmt.masked);
 	if (prev_emit_log_hook)
 		prev_emit_log_hook(edata);
 }

@@ -12,6 +12,14 @@
  * that users or jobs run), GUC_SUPERUSER_ONLY (hidden from SHOW and
  * pg_settings for other roles) and GUC_NO_SHOW_ALL.
  *
+ * The poll intervals of the wait functions are the users' own, but a
+ * non-superuser may not go below POLL_FLOOR_MS (1 s) in SQL (SET,
+ * set_config, a function's SET clause, connection options, and, checked when
+ * they are stored, ALTER ROLE / DATABASE ... SET): a session polling every
+ * few milliseconds would load the remote API and the catalog for nothing.
+ * postgresql.conf, ALTER SYSTEM and superusers may set less (the suites poll
+ * every 100 ms).
+ *
  * A custom setting read from postgresql.conf is visible to every role as a
  * placeholder in a backend that has not loaded the library yet.  The library
  * therefore has to be in shared_preload_libraries: then the definitions below
@@ -23,6 +31,7 @@
 
 #include <limits.h>
 
+#include "access/parallel.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -99,6 +108,27 @@ define_provider(const Provider *provider)
 	}
 }
 
+/* Smallest poll interval a non-superuser may set in SQL (see the header). */
+#define POLL_FLOOR_MS 1000
+
+/*
+ * Check hook of the poll intervals: below POLL_FLOOR_MS only from the
+ * configuration files, ALTER SYSTEM, role or database settings (stored only
+ * after this same check, with PGC_S_TEST) or a superuser.  A parallel worker
+ * takes its leader's values as they are.
+ */
+static bool
+check_poll_interval(int *newval, void **extra, GucSource source)
+{
+	if (*newval >= POLL_FLOOR_MS || source < PGC_S_CLIENT || InitializingParallelWorker ||
+		superuser())
+		return true;
+	GUC_check_errdetail("A poll interval below %d ms may be set only by a superuser, in postgresql.conf or with ALTER SYSTEM.",
+						POLL_FLOOR_MS);
+	GUC_check_errhint("Set 1s or more.");
+	return false;
+}
+
 /* A duration setting in milliseconds. */
 typedef struct DurationSetting
 {
@@ -108,15 +138,16 @@ typedef struct DurationSetting
 	int			default_value;
 	int			min_value;
 	GucContext	context;
+	GucIntCheckHook check_hook;
 } DurationSetting;
 
 static const DurationSetting durations[] = {
-	{"dune_mv.connect_timeout", "Connect timeout of one request.", &connect_timeout_ms, 5000, 1, PGC_USERSET},
-	{"dune_mv.max_connect_timeout", "Ceiling on dune_mv.connect_timeout that users cannot raise.", &max_connect_timeout_ms, 30000, 1, PGC_SUSET},
-	{"dune_mv.timeout", "Total time one call may take, retries and Retry-After waits included.", &total_timeout_ms, 30000, 1, PGC_USERSET},
-	{"dune_mv.max_timeout", "Ceiling on dune_mv.timeout that users cannot raise.", &max_total_timeout_ms, 300000, 1, PGC_SUSET},
-	{"dune_mv.poll_interval_min", "First interval between status polls of the wait functions.", &dune_mv_poll_interval_min, 5000, 10, PGC_USERSET},
-	{"dune_mv.poll_interval_max", "Longest interval between status polls of the wait functions.", &dune_mv_poll_interval_max, 30000, 10, PGC_USERSET},
+	{"dune_mv.connect_timeout", "Connect timeout of one request.", &connect_timeout_ms, 5000, 1, PGC_USERSET, NULL},
+	{"dune_mv.max_connect_timeout", "Ceiling on dune_mv.connect_timeout that users cannot raise.", &max_connect_timeout_ms, 30000, 1, PGC_SUSET, NULL},
+	{"dune_mv.timeout", "Total time one call may take, retries and Retry-After waits included.", &total_timeout_ms, 30000, 1, PGC_USERSET, NULL},
+	{"dune_mv.max_timeout", "Ceiling on dune_mv.timeout that users cannot raise.", &max_total_timeout_ms, 300000, 1, PGC_SUSET, NULL},
+	{"dune_mv.poll_interval_min", "First interval between status polls of the wait functions.", &dune_mv_poll_interval_min, 5000, 10, PGC_USERSET, check_poll_interval},
+	{"dune_mv.poll_interval_max", "Longest interval between status polls of the wait functions.", &dune_mv_poll_interval_max, 30000, 10, PGC_USERSET, check_poll_interval},
 };
 
 /* Register every dune_mv.* setting; called from _PG_init. */
@@ -132,7 +163,7 @@ settings_init(void)
 		DefineCustomIntVariable(durations[i].name, durations[i].description, NULL,
 								durations[i].variable, durations[i].default_value,
 								durations[i].min_value, INT_MAX, durations[i].context,
-								GUC_UNIT_MS, NULL, NULL, NULL);
+								GUC_UNIT_MS, durations[i].check_hook, NULL, NULL);
 	DefineCustomIntVariable("dune_mv.max_response_size",
 							"Largest response body accepted, in bytes.",
 							NULL, &dune_mv_max_response_size, 8 * 1024 * 1024,

@@ -21,6 +21,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -236,20 +237,26 @@ udtf_field(const char *key)
 	return NULL;
 }
 
-/* A checksum field: lowercase hex SHA-256 of the text of field `of`. */
+/*
+ * A checksum field: lowercase hex SHA-256 of the text of field `of`, as it
+ * is sent: the UTF-8 bytes json-c holds (in the server encoding they differ
+ * for any non-ASCII character unless the database is UTF-8).
+ */
 static void
 check_checksum(json_object *spec, const char *field, const char *of)
 {
 	const char *sum = json_string_field(spec, field);
-	const char *text = json_string_field(spec, of);
+	json_object *text;
 
 	if (sum == NULL)
 		return;
-	if (text == NULL)
+	if (!json_object_object_get_ex(spec, of, &text) ||
+		!json_object_is_type(text, json_type_string))
 		bad_udtf_spec(psprintf("field \"%s\" is given without \"%s\"", field, of), UDTF_SPEC_HINT);
 	if (strlen(sum) != 64 || strspn(sum, "0123456789abcdef") != 64)
 		bad_udtf_spec(psprintf("field \"%s\" is not 64 lowercase hex digits", field), SHA_HINT);
-	if (strcmp(sum, sha256_hex(text, strlen(text))) != 0)
+	if (strcmp(sum, sha256_hex(json_object_get_string(text),
+							   json_object_get_string_len(text))) != 0)
 		bad_udtf_spec(psprintf("field \"%s\" is not the SHA-256 of \"%s\"", field, of), SHA_HINT);
 }
 
@@ -269,13 +276,18 @@ check_udtf_spec(Datum spec_datum, const char *kind)
 					  "A query view runs no UDTF: leave udtf_spec out.");
 	if (!JB_ROOT_IS_OBJECT(DatumGetJsonbP(spec_datum)))
 		bad_udtf_spec("it must be a JSON object", UDTF_SPEC_HINT);
-	spec = json_from_jsonb(spec_datum);
+	spec = json_from_jsonb_arg(spec_datum, "udtf_spec");
 	it = json_object_iter_begin(spec);
 	end = json_object_iter_end(spec);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-		if (udtf_field(json_object_iter_peek_name(&it)) == NULL)
-			bad_udtf_spec(psprintf("unknown field \"%s\"", json_object_iter_peek_name(&it)),
+	{
+		const char *name = json_object_iter_peek_name(&it);
+
+		if (udtf_field(name) == NULL)
+			bad_udtf_spec(psprintf("unknown field \"%s\"",
+								   validate_quote(pg_any_to_server(name, strlen(name), PG_UTF8))),
 						  UDTF_SPEC_HINT);
+	}
 	for (size_t i = 0; i < lengthof(udtf_fields); i++)
 	{
 		const UdtfField *f = &udtf_fields[i];
@@ -293,7 +305,7 @@ check_udtf_spec(Datum spec_datum, const char *kind)
 		/* "kind" comes first in udtf_fields: a mismatch is reported before the rest */
 		if (strcmp(f->name, "kind") == 0 && strcmp(json_object_get_string(v), kind) != 0)
 			bad_udtf_spec(psprintf("field \"kind\" is \"%s\" but the view's kind is \"%s\"",
-								   json_object_get_string(v), kind),
+								   validate_quote(json_string_value(v)), kind),
 						  "udtf_spec's own kind must equal the kind argument (udtf or chunker).");
 		if (f->only_kind && strcmp(f->only_kind, kind) != 0)
 			bad_udtf_spec(psprintf("field \"%s\" applies to kind \"%s\" only, not \"%s\"",
@@ -394,7 +406,7 @@ lance_create_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 	if (strcmp(kind, "query") != 0 && strcmp(kind, "udtf") != 0 && strcmp(kind, "chunker") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid kind \"%s\"", kind),
+				 errmsg("invalid kind \"%s\"", validate_quote(kind)),
 				 errhint("Use query (a query-backed view), udtf (a batch UDTF) or chunker (a 1:N chunker).")));
 	source_query = required_text(fcinfo, 2, "source_query");
 	validate_required(PG_ARGISNULL(3), "output_schema");
@@ -491,7 +503,8 @@ refresh_body(FunctionCallInfo fcinfo)
 					 errmsg("manifest must be a JSON object"),
 					 errhint("Pass the GenevaManifest itself as jsonb; it is sent as a JSON string holding it, as the API requires.")));
 		json_add_string(body, "manifest",
-						json_text(json_from_jsonb(PG_GETARG_DATUM(REFRESH_ARG_MANIFEST))));
+						json_text(json_from_jsonb_arg(PG_GETARG_DATUM(REFRESH_ARG_MANIFEST),
+													  "manifest")));
 	}
 	return body;
 }
@@ -536,7 +549,8 @@ lance_refresh_prepare(FunctionCallInfo fcinfo, ApiCall *call)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("output_limit is valid for chunker views only"),
-				 errdetail("The catalog records \"%s\" as a view of kind \"%s\".", target, kind),
+				 errdetail("The catalog records \"%s\" as a view of kind \"%s\".",
+						   validate_quote(target), validate_quote(kind)),
 				 errhint("Leave output_limit NULL for query and udtf views.")));
 
 	lance_view_prepare(call, &id, "refresh", target,

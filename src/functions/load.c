@@ -184,7 +184,7 @@ create_table(RangeVar *rv, ResultReader *r)
 			ereport(NOTICE,
 					(errcode(ERRCODE_WARNING),
 					 errmsg("column \"%s\" has the Dune type \"%s\", which is loaded as text",
-							r->names[c], r->types[c])));
+							validate_quote(r->names[c]), validate_quote(r->types[c]))));
 		appendStringInfo(&sql, "%s%s %s", c ? ", " : "", quote_identifier(r->names[c]), type);
 	}
 	appendStringInfoChar(&sql, ')');
@@ -227,7 +227,7 @@ match_columns(LoadState *st, Oid relid)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("column \"%s\" of the result is not a column of table \"%s\"",
-							r->names[c], get_rel_name(relid)),
+							validate_quote(r->names[c]), get_rel_name(relid)),
 					 errhint("Add the column, or load into a new table (dune_mv_load creates it).")));
 		dune_column_init(&st->cols[c], name, r->types[c], get_atttype(relid, att));
 		names = lappend(names, makeString(name));
@@ -299,7 +299,7 @@ load_check(const char *source, const char *target, const char *mode, RangeVar **
 	if (strcmp(mode, "replace") != 0 && strcmp(mode, "append") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid mode \"%s\"", mode),
+				 errmsg("invalid mode \"%s\"", validate_quote(mode)),
 				 errhint("mode is replace (the default) or append.")));
 	*rv = makeRangeVarFromNameList(stringToQualifiedNameList(target));
 	relid = RangeVarGetRelid(*rv, NoLock, true);

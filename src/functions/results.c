@@ -168,7 +168,8 @@ no_result(ResultReader *r, json_object *reply)
 	(void) json_bool_field(reply, "is_execution_finished", &finished);
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("Dune execution %s has no result: its state is %s", r->execution_id, state),
+			 errmsg("Dune execution %s has no result: its state is %s", r->execution_id,
+					validate_quote(state)),
 			 finished ? 0 : errhint("Wait for it with dune_mv_wait, then read it.")));
 }
 

@@ -112,7 +112,8 @@ results_resolve_source(const char *source)
 	if (id == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("materialized view \"%s\" has no successful execution", source),
+				 errmsg("materialized view \"%s\" has no successful execution",
+						validate_quote(source)),
 				 errhint("Refresh it with dune_mv_refresh and wait with dune_mv_wait, or pass an execution id.")));
 	return id;
 }

@@ -2,15 +2,22 @@
  * validate.c
  *	  Input checks made before any network call.  Every failure is SQLSTATE
  *	  22023 (invalid_parameter_value) with a hint saying what is accepted.
+ *
+ *	  Also how a message quotes input (validate_quote): the first
+ *	  MESSAGE_INPUT_MAX characters, "..." marking a cut, control characters
+ *	  escaped (\r, \n, \t, \xNN) and known secrets masked, so that no input
+ *	  makes a message (and its line in the server log) long or breaks it.
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/datetime.h"
 
+#include "core/redact.h"
 #include "cron/cron.h"
 #include "functions/validate.h"
 
@@ -19,6 +26,70 @@
 #define DUNE_REF_MAX 255
 #define CRON_MIN_GAP_MINUTES 15
 #define CRON_MAX_GAP_MINUTES (7 * 24 * 60)
+
+/*
+ * text as a message may show it: at most max_chars characters, then "..."
+ * when there is more; control characters written \r, \n, \t or \xNN, and so
+ * is each byte of an invalid or cut multibyte sequence.  text is in the
+ * server encoding.
+ */
+char *
+validate_message_text(const char *text, int max_chars)
+{
+	StringInfoData buf;
+	int			chars = 0;
+
+	initStringInfo(&buf);
+	for (const char *p = text; *p; chars++)
+	{
+		unsigned char c = (unsigned char) *p;
+
+		if (chars == max_chars)
+		{
+			appendStringInfoString(&buf, "...");
+			break;
+		}
+		if (c == '\r')
+			appendStringInfoString(&buf, "\\r");
+		else if (c == '\n')
+			appendStringInfoString(&buf, "\\n");
+		else if (c == '\t')
+			appendStringInfoString(&buf, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			appendStringInfo(&buf, "\\x%02X", c);
+		else
+		{
+			int			len = pg_mblen_unbounded(p);
+
+			/* a sequence cut short or invalid (a clipped text) shows as bytes */
+			if (strnlen(p, len) < (size_t) len ||
+				!pg_verify_mbstr(GetDatabaseEncoding(), p, len, true))
+				appendStringInfo(&buf, "\\x%02X", c);
+			else
+			{
+				appendBinaryStringInfo(&buf, p, len);
+				p += len;
+				continue;
+			}
+		}
+		p++;
+	}
+	return buf.data;
+}
+
+/*
+ * An input as a message quotes it (between the message's own quotes):
+ * known secrets masked first, so that a cut never leaves part of a key,
+ * then validate_message_text's limit and escapes.
+ */
+char *
+validate_quote(const char *input)
+{
+	char	   *copy = pstrdup(input);
+
+	redact_secrets(copy);
+	return validate_message_text(copy, MESSAGE_INPUT_MAX);
+}
 
 /* A required argument must not be NULL. */
 void
@@ -49,7 +120,8 @@ dune_name_problem(const char *name)
 		return psprintf("it must be %d to %d characters long", DUNE_NAME_MIN, DUNE_NAME_MAX);
 	for (const char *p = name; *p; p++)
 		if (!dune_name_char(*p))
-			return psprintf("character \"%.*s\" is not allowed", pg_mblen(p), p);
+			return psprintf("character \"%s\" is not allowed",
+							validate_message_text(pnstrdup(p, pg_mblen_cstr(p)), 1));
 	if (name[len - 1] == '_')
 		return "it must not end with an underscore";
 	return NULL;
@@ -64,7 +136,7 @@ validate_dune_name(const char *name)
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid materialized view name \"%s\": %s", name, problem),
+				 errmsg("invalid materialized view name \"%s\": %s", validate_quote(name), problem),
 				 errhint("Names are the bare part without \"dune.<team>.\": \"result_\" followed by lower-case letters, digits and underscores, 8 to 128 characters, not ending in \"_\".")));
 }
 
@@ -90,7 +162,7 @@ validate_dune_view_ref(const char *name)
 	if (problem)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid materialized view name \"%s\": %s", name, problem),
+				 errmsg("invalid materialized view name \"%s\": %s", validate_quote(name), problem),
 				 errhint("Pass the fully qualified name that dune_mv_upsert returned (\"dune.<team>.result_...\"), or the bare \"result_...\" name of a view upserted from this database.")));
 }
 
@@ -107,13 +179,13 @@ validate_remote_id(const char *id, const char *what)
 	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid %s \"%s\"", what, id)));
+				 errmsg("invalid %s \"%s\"", what, validate_quote(id))));
 	for (const unsigned char *p = (const unsigned char *) id; *p; p++)
 		if (*p <= ' ' || *p == 0x7f)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid %s \"%s\": it must not contain spaces or control characters",
-							what, id)));
+							what, validate_quote(id))));
 }
 
 /* A query id is a positive integer. */
@@ -137,7 +209,7 @@ validate_performance(const char *performance)
 		strcmp(performance, "large") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid performance \"%s\"", performance),
+				 errmsg("invalid performance \"%s\"", validate_quote(performance)),
 				 errhint("Use small, medium or large, or NULL for the server's default.")));
 }
 
@@ -151,7 +223,8 @@ validate_cron(const char *cron)
 	if (!check.ok)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid cron expression \"%s\": %s", cron, check.message),
+				 errmsg("invalid cron expression \"%s\": %s", validate_quote(cron),
+						validate_message_text(check.message, sizeof(check.message))),
 				 errhint("%s", check.hint[0] ? check.hint :
 						 "Use 5 fields (minute hour day-of-month month day-of-week, UTC) with runs at least 15 minutes and at most 7 days apart, e.g. \"*/15 * * * *\" or \"0 3 * * 1\".")));
 }

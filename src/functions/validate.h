@@ -9,6 +9,11 @@
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 
+/* characters of an input that a message quotes (validate_quote) */
+#define MESSAGE_INPUT_MAX 64
+
+extern char *validate_message_text(const char *text, int max_chars);
+extern char *validate_quote(const char *input);
 extern void validate_required(bool isnull, const char *argname);
 extern void validate_dune_name(const char *name);
 extern void validate_dune_view_ref(const char *name);

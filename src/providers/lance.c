@@ -185,7 +185,8 @@ check_name(const char *what, const char *hint, int n, const char *name, const ch
 	if (has_control_char(name))
 		bad_name(what, n, "contains a control character", hint);
 	if (strstr(name, delimiter) != NULL)
-		bad_name(what, n, psprintf("(\"%s\") contains the delimiter \"%s\"", name, delimiter),
+		bad_name(what, n, psprintf("(\"%s\") contains the delimiter \"%s\"",
+								   validate_quote(name), delimiter),
 				 DELIMITER_HINT);
 }
 
@@ -290,7 +291,7 @@ id_build(LanceId *id, Datum array, const char *delimiter, bool is_namespace)
 				 errmsg("invalid %s: it cannot be written unambiguously with the delimiter \"%s\"",
 						what, delimiter),
 				 errdetail("The path segment \"%s\" would not split back into the same names.",
-						   segment.data),
+						   validate_quote(segment.data)),
 				 errhint(DELIMITER_HINT)));
 	id->joined = joined.data;
 	id->segment = segment.data;
