@@ -168,6 +168,7 @@ skip_container(JsonScan *s, JsonSpan *out)
 {
 	const char *p = s->p;
 	int			depth = 0;
+	char		closers[JSON_SCAN_MAX_DEPTH + 1];	/* the closer each open level expects */
 
 	out->kind = *p == '{' ? JSON_KIND_OBJECT : JSON_KIND_ARRAY;
 	out->start = p;
@@ -185,14 +186,20 @@ skip_container(JsonScan *s, JsonSpan *out)
 		}
 		else if (c == '{' || c == '[')
 		{
-			if (++depth > JSON_SCAN_MAX_DEPTH)
+			if (depth >= JSON_SCAN_MAX_DEPTH)
 				return fail(s, "values are nested too deeply");
+			closers[depth++] = c == '{' ? '}' : ']';
 		}
-		else if ((c == '}' || c == ']') && --depth == 0)
+		else if (c == '}' || c == ']')
 		{
-			s->p = p;
-			out->end = p;
-			return true;
+			if (depth == 0 || closers[depth - 1] != c)
+				return fail(s, "an array or object is closed by the wrong bracket");
+			if (--depth == 0)
+			{
+				s->p = p;
+				out->end = p;
+				return true;
+			}
 		}
 	}
 	return fail(s, "an array or object is not closed");
@@ -445,7 +452,7 @@ put_byte(StringInfo out, char c, bool copy_escape)
  * The decoded text (UTF-8) of a checked string span, appended to out; with
  * copy_escape, written as a field of COPY's text format.  JSON's \b \f \n \r
  * \t and \\ are also COPY's escapes, so they are copied as they are.  A
- * \u0000 cannot be text: for COPY it becomes the escape \0, which COPY
+ * \u0000 cannot be text: for COPY it becomes the escape \000, which COPY
  * refuses as an invalid byte (naming the line and column); decoded plainly it
  * stays the six characters \u0000.
  */
@@ -502,7 +509,8 @@ jscan_string(const JsonSpan *str, StringInfo out, bool copy_escape)
 		if (cp >= 0xD800 && cp <= 0xDFFF)
 			cp = 0xFFFD;		/* a lone surrogate */
 		if (cp == 0)
-			appendBinaryStringInfo(out, copy_escape ? "\\0" : "\\u0000", copy_escape ? 2 : 6);
+			/* all three octal digits: "\\0" then a digit would be another byte */
+			appendBinaryStringInfo(out, copy_escape ? "\\000" : "\\u0000", copy_escape ? 4 : 6);
 		else if (cp < 0x80)
 			put_byte(out, (char) cp, copy_escape);
 		else
