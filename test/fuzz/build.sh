@@ -58,6 +58,8 @@ pg_libs="$pglib/libpgcommon.a $pglib/libpgport.a -ljson-c -lcurl -lcrypto -lm"
 
 # The extension's files the PostgreSQL targets may use (the linker takes
 # from the archive only what a target references).
+# the backend stand-in (pg_shim*.c) and the modules left out (dune_mv_stubs.c)
+SHIM_FILES="pg_shim pg_shim_errors pg_shim_text pg_shim_time pg_shim_rows dune_mv_stubs"
 SRC_FILES="core/json_util.c core/provider.c core/redact.c core/call.c core/status.c
 	providers/dune.c providers/lance.c
 	transport/url.c transport/remote_error.c transport/transfer.c
@@ -94,7 +96,7 @@ if [ "$pg_needed" = 1 ]; then
 		objs+=("$o")
 	done
 	[ "$pg_ok" = 1 ] && ar rcs "$obj/libdunemv.a" "${objs[@]}"
-	for f in pg_shim dune_mv_stubs; do
+	for f in $SHIM_FILES; do
 		cc_obj "$here/$f.c" "$obj/$f.o" $pg_inc $pg_flags || { pg_ok=0; echo "build.sh: test/fuzz/$f.c does not compile" >&2; }
 	done
 fi
@@ -117,8 +119,9 @@ build_target() {
 		*)
 			[ "$pg_ok" = 1 ] || return 1
 			cc_obj "$src" "$obj/fuzz_$t.o" $pg_inc $pg_flags &&
-				$cc $common -fsanitize=fuzzer "$obj/fuzz_$t.o" "$obj/pg_shim.o" \
-					"$obj/dune_mv_stubs.o" "$obj/libdunemv.a" $pg_libs -o "$out/fuzz_$t"
+				$cc $common -fsanitize=fuzzer "$obj/fuzz_$t.o" \
+					$(for f in $SHIM_FILES; do echo "$obj/$f.o"; done) \
+					"$obj/libdunemv.a" $pg_libs -o "$out/fuzz_$t"
 			;;
 	esac
 }
