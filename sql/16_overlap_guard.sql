@@ -52,10 +52,11 @@ SELECT test.wait_other('SELECT pg_sleep(4)', true);
 SELECT execution_id IS NOT NULL AS refreshed FROM dune_mv_refresh('result_unguarded');
 SELECT operation, outcome FROM dune_mv.calls WHERE id > :before3 AND role = current_user ORDER BY id;
 SELECT test.wait_other('SELECT pg_sleep(4)', false);
-\! (psql -X -q -d contrib_regression -c "BEGIN" -c "SELECT dune_mv_refresh('result_unguarded')" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1 &)
+\! rm -f "$PGHOST/o16_done"; (psql -X -q -d contrib_regression -c "BEGIN" -c "SELECT dune_mv_refresh('result_unguarded')" -c "SELECT pg_sleep(4)" -c "COMMIT" >/dev/null 2>&1; touch "$PGHOST/o16_done") &
 SELECT test.wait_other('SELECT pg_sleep(4)', true);
 SELECT * FROM dune_mv_refresh('result_unguarded');
-SELECT test.wait_other('SELECT pg_sleep(4)', false);
+-- (until that session has committed and ended)
+\! for i in $(seq 600); do [ -f "$PGHOST/o16_done" ] && break; sleep 0.05; done; rm -f "$PGHOST/o16_done"
 SELECT execution_id IS NOT NULL AS refreshed_after_its_commit FROM dune_mv_refresh('result_unguarded');
 SELECT outcome, count(*) FROM dune_mv.calls WHERE target = 'dune.testteam.result_guarded'
 AND operation = 'refresh' GROUP BY 1 ORDER BY 1;
