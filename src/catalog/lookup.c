@@ -241,14 +241,13 @@ catalog_guard_state(const char *provider, const char *identity, int64 request_id
 {
 	CatalogScope scope;
 	Datum		values[4];
-	const char *dot = strrchr(identity, '.');
 	MemoryContext outer = CurrentMemoryContext;
 	bool		isnull;
 
 	values[0] = CStringGetTextDatum(provider);
 	values[1] = CStringGetTextDatum(identity);
 	values[2] = Int64GetDatum(request_id);
-	values[3] = CStringGetTextDatum(dot ? dot + 1 : identity);
+	values[3] = CStringGetTextDatum(view_last_part(identity));
 	catalog_enter(&scope);
 	catalog_exec(&guard_state, values, NULL);
 	out->sending = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,

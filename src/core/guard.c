@@ -56,20 +56,11 @@ guard_define_settings(void)
 							 NULL, NULL, NULL);
 }
 
-/* The last part of a dotted name (the lock's key: every identity of one view shares it). */
-static const char *
-short_part(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot ? dot + 1 : name;
-}
-
 /* Take the lock of view identity's short part, waiting (it is held for microseconds only). */
 static void
 lock_view(const char *provider, const char *identity)
 {
-	const char *part = short_part(identity);
+	const char *part = view_last_part(identity);
 	uint64		key = hash_bytes_extended((const unsigned char *) part, strlen(part),
 										  hash_bytes((const unsigned char *) provider,
 													 strlen(provider)));

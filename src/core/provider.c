@@ -18,3 +18,15 @@ const Provider *const provider_registry[] = {
 	&lance_provider,
 	NULL
 };
+
+/*
+ * The last dotted part of a view's name: the bare name of a Dune view named
+ * fully (dune.<team>.<name>), the name itself when it has no dot.
+ */
+const char *
+view_last_part(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? dot + 1 : name;
+}

@@ -120,6 +120,8 @@ typedef struct Provider
 
 extern const Provider *const provider_registry[];
 
+extern const char *view_last_part(const char *name);
+
 #define foreach_provider(p) \
 	for (const Provider *const *p##_it = provider_registry, *p; (p = *p##_it) != NULL; p##_it++)
 

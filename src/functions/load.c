@@ -367,6 +367,18 @@ load_run(const char *source, const char *target, const char *mode, char **execut
 	return (int64) rows;
 }
 
+/* The (source, target, mode) arguments of dune_mv_load and dune_mv_load_async, none NULL. */
+void
+load_args(FunctionCallInfo fcinfo, char **source, char **target, char **mode)
+{
+	validate_required(PG_ARGISNULL(0), "source");
+	validate_required(PG_ARGISNULL(1), "target");
+	validate_required(PG_ARGISNULL(2), "mode");
+	*source = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	*target = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	*mode = text_to_cstring(PG_GETARG_TEXT_PP(2));
+}
+
 /*
  * dune_mv_load(source, target, mode)
  *	  Load an execution's result (or a view's latest successful one) into
@@ -376,18 +388,16 @@ Datum
 dune_mv_load(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *source;
+	char	   *target;
+	char	   *mode;
 	char	   *execution_id;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
-	validate_required(PG_ARGISNULL(0), "source");
-	validate_required(PG_ARGISNULL(1), "target");
-	validate_required(PG_ARGISNULL(2), "mode");
+	load_args(fcinfo, &source, &target, &mode);
 	InitMaterializedSRF(fcinfo, 0);
-	values[0] = Int64GetDatum(load_run(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-									   text_to_cstring(PG_GETARG_TEXT_PP(1)),
-									   text_to_cstring(PG_GETARG_TEXT_PP(2)),
-									   &execution_id));
+	values[0] = Int64GetDatum(load_run(source, target, mode, &execution_id));
 	values[1] = CStringGetTextDatum(execution_id);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	return (Datum) 0;

@@ -8,8 +8,10 @@
 #ifndef DUNE_MV_LOAD_H
 #define DUNE_MV_LOAD_H
 
+#include "fmgr.h"
 #include "nodes/primnodes.h"
 
+extern void load_args(FunctionCallInfo fcinfo, char **source, char **target, char **mode);
 extern Oid	load_check(const char *source, const char *target, const char *mode, RangeVar **rv);
 extern int64 load_run(const char *source, const char *target, const char *mode,
 					  char **execution_id);

@@ -251,12 +251,7 @@ dune_mv_load_async(PG_FUNCTION_ARGS)
 	RangeVar   *rv;
 	json_object *stored = json_new_object();
 
-	validate_required(PG_ARGISNULL(0), "source");
-	validate_required(PG_ARGISNULL(1), "target");
-	validate_required(PG_ARGISNULL(2), "mode");
-	source = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	target = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	mode = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	load_args(fcinfo, &source, &target, &mode);
 	(void) load_check(source, target, mode, &rv);
 	json_add_string(stored, "source", source);
 	json_add_string(stored, "mode", mode);

@@ -85,7 +85,5 @@ dune_view_path(const char *name, const char *suffix)
 const char *
 dune_short_name(const char *full_name)
 {
-	const char *dot = strrchr(full_name, '.');
-
-	return dot ? dot + 1 : full_name;
+	return view_last_part(full_name);
 }

@@ -77,6 +77,21 @@ providers_without_reads(void)
 	return PointerGetDatum(construct_array(names, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
+/* The table of resting executions, created on first use. */
+static HTAB *
+resting_table(void)
+{
+	if (resting == NULL)
+	{
+		HASHCTL		ctl = {0};
+
+		ctl.keysize = REST_ID_LEN;
+		ctl.entrysize = sizeof(Resting);
+		resting = hash_create("dune_mv resting executions", 64, &ctl, HASH_ELEM | HASH_STRINGS);
+	}
+	return resting;
+}
+
 /* The ids resting now, as a text[] (remote_id <> ALL of it). */
 static Datum
 resting_ids(void)
@@ -87,16 +102,8 @@ resting_ids(void)
 	int			n = 0;
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (resting == NULL)
-	{
-		HASHCTL		ctl = {0};
-
-		ctl.keysize = REST_ID_LEN;
-		ctl.entrysize = sizeof(Resting);
-		resting = hash_create("dune_mv resting executions", 64, &ctl, HASH_ELEM | HASH_STRINGS);
-	}
-	ids = palloc(sizeof(Datum) * (hash_get_num_entries(resting) + 1));
-	hash_seq_init(&seq, resting);
+	ids = palloc(sizeof(Datum) * (hash_get_num_entries(resting_table()) + 1));
+	hash_seq_init(&seq, resting_table());
 	while ((r = hash_seq_search(&seq)) != NULL)
 		if (r->until > now)
 			ids[n++] = CStringGetTextDatum(r->remote_id);
@@ -114,10 +121,10 @@ note_read(const char *remote_id, bool failed)
 	strlcpy(key, remote_id, sizeof(key));
 	if (!failed)
 	{
-		(void) hash_search(resting, key, HASH_REMOVE, NULL);
+		(void) hash_search(resting_table(), key, HASH_REMOVE, NULL);
 		return;
 	}
-	r = hash_search(resting, key, HASH_ENTER, &found);
+	r = hash_search(resting_table(), key, HASH_ENTER, &found);
 	r->failures = found ? r->failures + 1 : 1;
 	r->until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 										   Min((int64) REST_MAX_MS,

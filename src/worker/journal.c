@@ -15,7 +15,8 @@
  * 'ok' with its ids, 'error' with the error, or 'unknown' (sent, no answer
  * seen).  The one limit: a crash of the server (any backend killed with
  * SIGKILL makes PostgreSQL reinitialize shared memory) loses the entries
- * of the calls in flight at that instant.  May call worker/shmem.c.
+ * of the calls in flight at that instant.  May call worker/shmem.c and
+ * core/provider.h (view names).
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -26,6 +27,7 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
+#include "core/provider.h"
 #include "worker/journal.h"
 #include "worker/shmem.h"
 
@@ -238,16 +240,12 @@ journal_take(Oid dboid, JournalEntry *out)
 static bool
 same_view(const char *a, const char *b)
 {
-	const char *dot_a = strrchr(a, '.');
-	const char *dot_b = strrchr(b, '.');
+	bool		bare_a = strchr(a, '.') == NULL;
+	bool		bare_b = strchr(b, '.') == NULL;
 
 	if (strcmp(a, b) == 0)
 		return true;
-	if (dot_a == NULL && dot_b != NULL)
-		return strcmp(a, dot_b + 1) == 0;
-	if (dot_b == NULL && dot_a != NULL)
-		return strcmp(b, dot_a + 1) == 0;
-	return false;
+	return bare_a != bare_b && strcmp(view_last_part(a), view_last_part(b)) == 0;
 }
 
 /*

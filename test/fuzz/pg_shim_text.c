@@ -240,6 +240,18 @@ pg_server_to_any(const char *s, int len, int encoding)
 	return NULL;
 }
 
+/* Step to the next bit of an array's null bitmap (as arrayfuncs.c does). */
+static void
+next_null_bit(bits8 **bitmap, int *bitmask)
+{
+	*bitmask <<= 1;
+	if (*bitmask == 0x100)
+	{
+		(*bitmap)++;
+		*bitmask = 1;
+	}
+}
+
 /* ---------------------------------------------------------------------
  * text, varlena, arrays, lists
  * ---------------------------------------------------------------------
@@ -355,14 +367,7 @@ construct_md_array(Datum *elems, bool *nulls, int ndims, int *dims, int *lbs, Oi
 			p = (char *) att_align_nominal(p, elmalign);
 		}
 		if (bitmap)
-		{
-			bitmask <<= 1;
-			if (bitmask == 0x100)
-			{
-				bitmap++;
-				bitmask = 1;
-			}
-		}
+			next_null_bit(&bitmap, &bitmask);
 	}
 	return result;
 }
@@ -417,14 +422,7 @@ deconstruct_array(ArrayType *array, Oid elmtype, int elmlen, bool elmbyval, char
 			p = (char *) att_align_nominal(p, elmalign);
 		}
 		if (bitmap)
-		{
-			bitmask <<= 1;
-			if (bitmask == 0x100)
-			{
-				bitmap++;
-				bitmask = 1;
-			}
-		}
+			next_null_bit(&bitmap, &bitmask);
 	}
 }
 
