@@ -112,8 +112,10 @@ start_cluster() {
 	} | as_pg tee -a "$dir/postgresql.conf" >/dev/null
 	# The keys stay out of the server's environment: at debug levels the
 	# postmaster logs its environment before any library is loaded.
-	as_pg env -u DUNE_MV_DUNE_KEY -u DUNE_MV_LANCE_KEY -u DUNE_MV_LANCE_TOKEN \
-		"$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 300 $(valgrind_wrapper) start >/dev/null || {
+	# (from $WORK: the server, and memcheck, must be able to enter their working
+	# directory, and a checkout in a mode-700 directory is not one)
+	(cd "$WORK" && as_pg env -u DUNE_MV_DUNE_KEY -u DUNE_MV_LANCE_KEY -u DUNE_MV_LANCE_TOKEN \
+		"$PGBIN/pg_ctl" -D "$dir" -l "$DUNE_MV_LOG" -w -t 300 $(valgrind_wrapper) start >/dev/null) || {
 		log "the scratch cluster in $dir did not start:"
 		tail -n 20 "$DUNE_MV_LOG" "$WORK"/valgrind/*.log 2>/dev/null >&2
 		exit 1
