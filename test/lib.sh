@@ -129,10 +129,12 @@ valgrind_wrapper() {
 	[ "${VALGRIND:-0}" = 1 ] || return 0
 	mkdir -p "$WORK/valgrind"
 	[ "$(id -u)" = 0 ] && chown postgres "$WORK/valgrind"
+	# (the server's user must read the suppressions: a copy beside the logs)
+	cp "$ROOT/test/valgrind.supp" "$WORK/valgrind.supp" && chmod 644 "$WORK/valgrind.supp"
 	cat >"$WORK/postgres-valgrind" <<WRAP
 #!/bin/sh
 exec valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \\
-	--suppressions=$ROOT/test/valgrind.supp --num-callers=30 \\
+	--suppressions=$WORK/valgrind.supp --num-callers=30 \\
 	--log-file=$WORK/valgrind/%p.log $PGBIN/postgres "\$@"
 WRAP
 	chmod 755 "$WORK/postgres-valgrind"
